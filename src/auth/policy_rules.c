@@ -1,0 +1,217 @@
+/* Every policy rule of nubis, in one table.
+ *
+ * The identity rules follow Keystone's defaults (keystone/common/policies)
+ * as deployed with enforce_new_defaults = False, which is how Keystone
+ * ships: the new scoped rules (system reader, domain reader/admin, owner)
+ * OR the legacy "admin_required", so a project-scoped admin can administer
+ * the cloud, as Tempest and the openstack CLI expect. */
+#include "auth/policy_rules.h"
+
+#define ADMIN "rule:admin_required"
+#define SYSREAD "rule:system_reader"
+#define DOMREAD(path) "(role:reader and domain_id:%(" path ")s)"
+#define DOMADMIN(path) "(role:admin and domain_id:%(" path ")s)"
+
+static const struct nb_policy_rule nb_rules[] = {
+    /* ---- building blocks */
+    {"admin_required", "role:admin"},
+    {"service_role", "role:service"},
+    {"service_or_admin", "rule:admin_required or rule:service_role"},
+    {"system_reader", "role:reader and system_scope:all"},
+    {"system_admin", "role:admin and system_scope:all"},
+    {"owner", "user_id:%(user_id)s"},
+    {"admin_or_owner", "rule:admin_required or rule:owner"},
+    {"token_subject", "user_id:%(target.token.user_id)s"},
+    {"service_admin_or_token_subject",
+     "rule:service_or_admin or rule:token_subject"},
+
+    /* ---- tokens and the catalog (identity/tokens.c) */
+    {"identity:validate_token", "rule:service_admin_or_token_subject"},
+    {"identity:check_token", "rule:service_admin_or_token_subject"},
+    {"identity:revoke_token", "rule:service_admin_or_token_subject"},
+    {"identity:get_auth_catalog", ""},
+    {"identity:get_auth_projects", ""},
+    {"identity:get_auth_domains", ""},
+    {"identity:get_auth_system", ""},
+
+    /* ---- domains */
+    {"identity:get_domain",
+     ADMIN " or " SYSREAD " or domain_id:%(target.domain.id)s"
+     " or project_domain_id:%(target.domain.id)s"},
+    {"identity:list_domains", ADMIN " or " SYSREAD},
+    {"identity:create_domain", ADMIN},
+    {"identity:update_domain", ADMIN},
+    {"identity:delete_domain", ADMIN},
+    {"identity:get_domain_config", ADMIN " or " SYSREAD},
+    {"identity:create_domain_config", ADMIN},
+    {"identity:update_domain_config", ADMIN},
+    {"identity:delete_domain_config", ADMIN},
+    {"identity:get_domain_config_default", ""},
+
+    /* ---- projects and their tags */
+    {"identity:get_project",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.project.domain_id")
+     " or project_id:%(target.project.id)s"},
+    {"identity:list_projects",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.domain_id")},
+    {"identity:list_user_projects",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.user.domain_id")
+     " or user_id:%(target.user.id)s"},
+    {"identity:create_project",
+     ADMIN " or " DOMADMIN("target.project.domain_id")},
+    {"identity:update_project",
+     ADMIN " or " DOMADMIN("target.project.domain_id")},
+    {"identity:delete_project",
+     ADMIN " or " DOMADMIN("target.project.domain_id")},
+    {"identity:get_project_tag", "rule:identity:get_project"},
+    {"identity:update_project_tags",
+     ADMIN " or " DOMADMIN("target.project.domain_id")
+     " or (role:admin and project_id:%(target.project.id)s)"},
+
+    /* ---- users */
+    {"identity:get_user",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.user.domain_id")
+     " or user_id:%(target.user.id)s"},
+    {"identity:list_users", ADMIN " or " SYSREAD " or " DOMREAD("target.domain_id")},
+    {"identity:create_user", ADMIN " or " DOMADMIN("target.user.domain_id")},
+    {"identity:update_user", ADMIN " or " DOMADMIN("target.user.domain_id")},
+    {"identity:delete_user", ADMIN " or " DOMADMIN("target.user.domain_id")},
+    /* the password itself authorises a change (checked by the handler) */
+    {"identity:change_password", "@"},
+
+    /* ---- groups */
+    {"identity:get_group",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.group.domain_id")},
+    {"identity:list_groups", ADMIN " or " SYSREAD " or " DOMREAD("target.domain_id")},
+    {"identity:list_groups_for_user",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.user.domain_id")
+     " or user_id:%(user_id)s"},
+    {"identity:list_users_in_group",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.group.domain_id")},
+    {"identity:check_user_in_group",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.group.domain_id")},
+    {"identity:create_group", ADMIN " or " DOMADMIN("target.group.domain_id")},
+    {"identity:update_group", ADMIN " or " DOMADMIN("target.group.domain_id")},
+    {"identity:delete_group", ADMIN " or " DOMADMIN("target.group.domain_id")},
+    {"identity:add_user_to_group", ADMIN " or " DOMADMIN("target.group.domain_id")},
+    {"identity:remove_user_from_group",
+     ADMIN " or " DOMADMIN("target.group.domain_id")},
+
+    /* ---- roles, implied roles, grants, assignments */
+    {"identity:get_role", ADMIN " or " SYSREAD},
+    {"identity:list_roles", ADMIN " or " SYSREAD},
+    {"identity:create_role", ADMIN},
+    {"identity:update_role", ADMIN},
+    {"identity:delete_role", ADMIN},
+    {"identity:get_implied_role", ADMIN " or " SYSREAD},
+    {"identity:list_implied_roles", ADMIN " or " SYSREAD},
+    {"identity:list_role_inference_rules", ADMIN " or " SYSREAD},
+    {"identity:create_implied_role", ADMIN},
+    {"identity:delete_implied_role", ADMIN},
+    {"identity:check_grant", ADMIN " or " SYSREAD},
+    {"identity:list_grants", ADMIN " or " SYSREAD},
+    {"identity:create_grant", ADMIN},
+    {"identity:revoke_grant", ADMIN},
+    {"identity:list_role_assignments",
+     ADMIN " or " SYSREAD " or " DOMREAD("target.domain_id")},
+    {"identity:list_system_grants", ADMIN " or " SYSREAD},
+    {"identity:create_system_grant", ADMIN},
+    {"identity:revoke_system_grant", ADMIN},
+
+    /* ---- catalog: regions, services, endpoints, endpoint groups */
+    {"identity:get_region", ""},
+    {"identity:list_regions", ""},
+    {"identity:create_region", ADMIN},
+    {"identity:update_region", ADMIN},
+    {"identity:delete_region", ADMIN},
+    {"identity:get_service", ADMIN " or " SYSREAD},
+    {"identity:list_services", ADMIN " or " SYSREAD},
+    {"identity:create_service", ADMIN},
+    {"identity:update_service", ADMIN},
+    {"identity:delete_service", ADMIN},
+    {"identity:get_endpoint", ADMIN " or " SYSREAD},
+    {"identity:list_endpoints", ADMIN " or " SYSREAD},
+    {"identity:create_endpoint", ADMIN},
+    {"identity:update_endpoint", ADMIN},
+    {"identity:delete_endpoint", ADMIN},
+    {"identity:get_endpoint_group", ADMIN " or " SYSREAD},
+    {"identity:list_endpoint_groups", ADMIN " or " SYSREAD},
+    {"identity:create_endpoint_group", ADMIN},
+    {"identity:update_endpoint_group", ADMIN},
+    {"identity:delete_endpoint_group", ADMIN},
+    {"identity:manage_project_endpoints", ADMIN},
+
+    /* ---- credentials (owner or admin) */
+    {"identity:get_credential",
+     ADMIN " or " SYSREAD " or user_id:%(target.credential.user_id)s"},
+    {"identity:list_credentials", ""},   /* filtered to the caller's own */
+    {"identity:create_credential",
+     ADMIN " or user_id:%(target.credential.user_id)s"},
+    {"identity:update_credential",
+     ADMIN " or user_id:%(target.credential.user_id)s"},
+    {"identity:delete_credential",
+     ADMIN " or user_id:%(target.credential.user_id)s"},
+    {"identity:ec2_credential",
+     ADMIN " or user_id:%(target.credential.user_id)s"},
+
+    /* ---- application credentials and access rules (owner only, or admin) */
+    {"identity:get_application_credential",
+     ADMIN " or " SYSREAD " or user_id:%(target.user.id)s"},
+    {"identity:list_application_credentials",
+     ADMIN " or " SYSREAD " or user_id:%(target.user.id)s"},
+    {"identity:create_application_credential", "user_id:%(target.user.id)s"},
+    {"identity:delete_application_credential",
+     ADMIN " or user_id:%(target.user.id)s"},
+    {"identity:get_access_rule",
+     ADMIN " or " SYSREAD " or user_id:%(target.user.id)s"},
+    {"identity:list_access_rules",
+     ADMIN " or " SYSREAD " or user_id:%(target.user.id)s"},
+    {"identity:delete_access_rule", ADMIN " or user_id:%(target.user.id)s"},
+
+    /* ---- trusts */
+    {"identity:create_trust", "user_id:%(target.trust.trustor_user_id)s"},
+    {"identity:list_trusts", ADMIN " or " SYSREAD},
+    {"identity:list_trusts_for_trustor",
+     ADMIN " or " SYSREAD " or user_id:%(target.trust.trustor_user_id)s"},
+    {"identity:list_trusts_for_trustee",
+     ADMIN " or " SYSREAD " or user_id:%(target.trust.trustee_user_id)s"},
+    {"identity:get_trust",
+     ADMIN " or " SYSREAD " or user_id:%(target.trust.trustor_user_id)s"
+     " or user_id:%(target.trust.trustee_user_id)s"},
+    {"identity:delete_trust",
+     ADMIN " or user_id:%(target.trust.trustor_user_id)s"},
+    {"identity:list_roles_for_trust",
+     ADMIN " or " SYSREAD " or user_id:%(target.trust.trustor_user_id)s"
+     " or user_id:%(target.trust.trustee_user_id)s"},
+
+    /* ---- policies, OAuth1 consumers, limits */
+    {"identity:get_policy", ADMIN " or " SYSREAD},
+    {"identity:list_policies", ADMIN " or " SYSREAD},
+    {"identity:create_policy", ADMIN},
+    {"identity:update_policy", ADMIN},
+    {"identity:delete_policy", ADMIN},
+    {"identity:get_consumer", ADMIN " or " SYSREAD},
+    {"identity:list_consumers", ADMIN " or " SYSREAD},
+    {"identity:create_consumer", ADMIN},
+    {"identity:update_consumer", ADMIN},
+    {"identity:delete_consumer", ADMIN},
+    {"identity:get_registered_limit", ""},
+    {"identity:list_registered_limits", ""},
+    {"identity:create_registered_limits", ADMIN},
+    {"identity:update_registered_limit", ADMIN},
+    {"identity:delete_registered_limit", ADMIN},
+    {"identity:get_limit_model", ""},
+    {"identity:get_limit",
+     ADMIN " or " SYSREAD " or project_id:%(target.limit.project_id)s"
+     " or " DOMREAD("target.limit.domain_id")},
+    {"identity:list_limits", ""},        /* filtered to the caller's own */
+    {"identity:create_limits", ADMIN},
+    {"identity:update_limit", ADMIN},
+    {"identity:delete_limit", ADMIN},
+};
+
+const struct nb_policy_rule *nb_policy_rules(size_t *n)
+{
+    *n = sizeof(nb_rules) / sizeof(nb_rules[0]);
+    return nb_rules;
+}

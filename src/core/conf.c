@@ -1,0 +1,219 @@
+/* Configuration: one INI file (inih), every option declared below with its
+ * default and its documentation.  `nubis config-sample` prints this table
+ * as an INI file; etc/nubis.conf.sample is that output, and a unit test
+ * keeps the two identical. */
+#include "core.h"
+
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+struct nb_opt {
+    const char *section;
+    const char *key;
+    const char *def;
+    const char *help;
+};
+
+static const struct nb_opt nb_opts[] = {
+    /* ---- [DEFAULT] */
+    {"DEFAULT", "state_dir", "./state",
+     "Directory for the database, keys, logs and data. A nubis.conf in it "
+     "is read when present."},
+    {"DEFAULT", "listen", "127.0.0.1:8080",
+     "Address and port the API listens on (ADDR:PORT, port 0 = any free)."},
+    {"DEFAULT", "public_url", "",
+     "Base URL clients use to reach the API, advertised in the catalog. "
+     "Empty: http://<listen>."},
+    {"DEFAULT", "role", "all",
+     "Which modules this process runs: all | controller | compute."},
+    {"DEFAULT", "host", "",
+     "This node's name (empty: the system host name)."},
+    {"DEFAULT", "region", "RegionOne", "Region registered by bootstrap."},
+    {"DEFAULT", "workers", "0",
+     "HTTP worker threads (0: twice the number of CPUs, at least 4)."},
+    {"DEFAULT", "log_level", "INFO", "DEBUG | INFO | WARNING | ERROR."},
+    {"DEFAULT", "log_file", "", "Log file (empty: standard error)."},
+    {"DEFAULT", "max_request_body_size", "114688",
+     "Largest JSON request body in bytes; larger ones get 413 (Keystone's "
+     "default)."},
+
+    /* ---- [database] */
+    {"database", "connection", "",
+     "sqlite:PATH or postgresql://user:pw@host/db (libpq URI). Empty: "
+     "sqlite:<state_dir>/nubis.db."},
+    {"database", "pool_size", "0",
+     "Connections kept open (0: workers + 2)."},
+
+    /* ---- [token] */
+    {"token", "expiration", "3600", "Token lifetime in seconds."},
+    {"token", "key_repository", "",
+     "Directory of token encryption keys (empty: <state_dir>/keys)."},
+    {"token", "max_active_keys", "3",
+     "Keys kept by `nubis token-rotate`: the primary plus older keys that "
+     "still validate tokens."},
+    {"token", "allow_rescope_scoped_token", "true",
+     "Whether a scoped token may be exchanged for a token of another scope."},
+    {"token", "allow_expired_window", "172800",
+     "Seconds after expiry during which ?allow_expired=1 still validates."},
+    {"token", "cache_size", "4096",
+     "Validated tokens whose rendering is cached (0: no cache)."},
+
+    /* ---- [identity] */
+    {"identity", "password_hash_memlimit_kib", "7168",
+     "argon2id memory per hash in KiB (OWASP minimum: 7168 with 5 passes)."},
+    {"identity", "password_hash_opslimit", "5", "argon2id passes."},
+    {"identity", "max_concurrent_hashes", "0",
+     "Password hashes computed at once (0: number of CPUs); bounds memory "
+     "on small nodes."},
+    {"identity", "list_limit", "0",
+     "Most entities a list returns (0: no limit), like Keystone's "
+     "list_limit; truncated lists say \"truncated\": true."},
+};
+
+#define NB_NOPTS NB_ARRAY_SIZE(nb_opts)
+
+static char *nb_opt_val[NB_NOPTS];
+static bool nb_opt_pinned[NB_NOPTS];
+
+static int nb_opt_find(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NB_NOPTS; i++)
+        if (strcasecmp(nb_opts[i].section, section) == 0 &&
+            strcmp(nb_opts[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void nb_opt_store(int i, const char *value)
+{
+    free(nb_opt_val[i]);
+    nb_opt_val[i] = nb_xstrdup(value);
+}
+
+struct nb_conf_parse {
+    const char *file;
+    int err;
+};
+
+static int nb_conf_ini_cb(void *user, const char *section, const char *key,
+                          const char *value)
+{
+    struct nb_conf_parse *p = user;
+    int i = nb_opt_find(*section ? section : "DEFAULT", key);
+    if (i < 0) {
+        fprintf(stderr, "nubis: %s: unknown option [%s] %s\n", p->file,
+                *section ? section : "DEFAULT", key);
+        p->err = -EINVAL;
+        return 1;
+    }
+    if (!nb_opt_pinned[i])
+        nb_opt_store(i, value);
+    return 1;
+}
+
+static int nb_conf_read(const char *file)
+{
+    struct nb_conf_parse p = {file, 0};
+    int r = ini_parse(file, nb_conf_ini_cb, &p);
+    if (r < 0) {
+        fprintf(stderr, "nubis: cannot read %s\n", file);
+        return -ENOENT;
+    }
+    if (r > 0) {
+        fprintf(stderr, "nubis: %s:%d: syntax error\n", file, r);
+        return -EINVAL;
+    }
+    return p.err;
+}
+
+int nb_conf_load(const char *file)
+{
+    char *local;
+    struct stat stb;
+    int r = 0;
+
+    for (size_t i = 0; i < NB_NOPTS; i++)
+        if (!nb_opt_pinned[i])
+            nb_opt_store((int)i, nb_opts[i].def);
+    if (file && (r = nb_conf_read(file)) < 0)
+        return r;
+    local = nb_xasprintf("%s/nubis.conf", nb_conf_str("DEFAULT", "state_dir"));
+    if (stat(local, &stb) == 0)
+        r = nb_conf_read(local);
+    free(local);
+    /* an explicit --config beats the state directory's file */
+    if (r == 0 && file)
+        r = nb_conf_read(file);
+    return r;
+}
+
+int nb_conf_set(const char *section, const char *key, const char *value)
+{
+    int i = nb_opt_find(section, key);
+    if (i < 0)
+        return -ENOENT;
+    nb_opt_store(i, value);
+    nb_opt_pinned[i] = true;
+    return 0;
+}
+
+const char *nb_conf_str(const char *section, const char *key)
+{
+    int i = nb_opt_find(section, key);
+    if (i < 0) {
+        fprintf(stderr, "nubis: BUG: undeclared option [%s] %s\n", section, key);
+        abort();
+    }
+    return nb_opt_val[i] ? nb_opt_val[i] : nb_opts[i].def;
+}
+
+long nb_conf_int(const char *section, const char *key)
+{
+    long v = 0;
+    if (nb_str_to_long(nb_conf_str(section, key), &v) < 0)
+        nb_warn("option [%s] %s is not an integer; using 0", section, key);
+    return v;
+}
+
+bool nb_conf_bool(const char *section, const char *key)
+{
+    return nb_str_is_true(nb_conf_str(section, key));
+}
+
+/* Wraps 'text' at 76 columns as "# " comment lines. */
+static void nb_conf_comment(FILE *out, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        size_t n = strlen(p), cut = n;
+        if (n > 76) {
+            cut = 76;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = 76;
+        }
+        fprintf(out, "# %.*s\n", (int)cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+void nb_conf_write_sample(FILE *out)
+{
+    const char *section = NULL;
+    fputs("# nubis.conf: every option with its default (generated by "
+          "`nubis config-sample`).\n", out);
+    for (size_t i = 0; i < NB_NOPTS; i++) {
+        if (!section || strcmp(section, nb_opts[i].section) != 0) {
+            section = nb_opts[i].section;
+            fprintf(out, "\n[%s]\n", section);
+        }
+        nb_conf_comment(out, nb_opts[i].help);
+        fprintf(out, "#%s = %s\n\n", nb_opts[i].key, nb_opts[i].def);
+    }
+}
