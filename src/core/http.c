@@ -616,7 +616,6 @@ int nb_http_start(const struct nb_http_config *cfg,
         MHD_OPTION_NOTIFY_COMPLETED, nb_http_completed, h,
         MHD_OPTION_UNESCAPE_CALLBACK, nb_http_no_unescape, h,
         MHD_OPTION_EXTERNAL_LOGGER, nb_http_log, h,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_CONNECTION_TIMEOUT, 300u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         MHD_OPTION_END);

@@ -144,7 +144,8 @@ static const struct nb_route nb_identity_routes[] = {
 
     /* the catalog */
     CRUD("/v3/regions", "/v3/regions/{region_id}", nb_kind_region),
-    H("PUT", "/v3/regions/{region_id}", nb_id_region_put),
+    {"PUT", "/v3/regions/{region_id}", nb_id_region_put, IN_HANDLER, 0, NULL, NULL,
+     &nb_kind_region},
     CRUD("/v3/services", "/v3/services/{service_id}", nb_kind_service),
     CRUD("/v3/endpoints", "/v3/endpoints/{endpoint_id}", nb_kind_endpoint),
     CRUD("/v3/OS-EP-FILTER/endpoint_groups", "/v3/OS-EP-FILTER/endpoint_groups/{id}",
@@ -438,25 +439,48 @@ int nb_id_load(struct nb_ctx *ctx, const struct nb_id_kind *kind, const char *id
     return r;
 }
 
-/* Enforces 'verb' on entity 'obj'.  A caller who may not even see the
- * entity is told it does not exist (404), never that it is forbidden. */
+/* Enforces 'verb' on entity 'obj'.  A reader who may not see the entity
+ * is told it does not exist (404); a write that is denied is a 403, as
+ * Keystone answers, whether or not the entity exists (see
+ * nb_id_missing), so neither answer tells a stranger what exists. */
 static int nb_id_enforce_entity(struct nb_req *req, const struct nb_id_kind *kind,
                                 const char *verb, const json_t *obj)
 {
     struct nb_ctx *ctx = nb_req_ctx(req);
-    char rule[96], get_rule[96];
+    char rule[96];
     json_t *target = nb_id_target(kind->res->singular, obj);
     int r;
 
     nb_id_rule(rule, sizeof(rule), verb, kind->res);
-    nb_id_rule(get_rule, sizeof(get_rule), "get", kind->res);
     r = nb_req_enforce(req, rule, target);
-    if (r == -EACCES && !nb_policy_allows(ctx, get_rule, target)) {
+    if (r == -EACCES && strcmp(verb, "get") == 0) {
         ctx->err_status = 0;
         r = nb_err_set(ctx, 404, "Could not find %s: %s.", kind->res->singular,
                        nb_json_str(obj, "id"));
     }
     json_decref(target);
+    return r;
+}
+
+/* The entity of a write does not exist: 404 for who may write such
+ * entities, 403 for anyone else. */
+static int nb_id_missing(struct nb_req *req, const struct nb_id_kind *kind,
+                         const char *verb, const char *id)
+{
+    struct nb_ctx *ctx = nb_req_ctx(req);
+    json_t *stub = json_pack("{s:s}", "id", id);
+    int saved = ctx->err_status, r;
+    char msg[sizeof(ctx->err_msg)];
+
+    memcpy(msg, ctx->err_msg, sizeof(msg));
+    ctx->err_status = 0;
+    r = nb_id_enforce_entity(req, kind, verb, stub);
+    json_decref(stub);
+    if (r == 0) {
+        ctx->err_status = saved;
+        memcpy(ctx->err_msg, msg, sizeof(msg));
+        return nb_status_to_errno(saved);
+    }
     return r;
 }
 
@@ -588,6 +612,8 @@ int nb_id_crud_update(struct nb_req *req)
     if (r < 0)
         return r;
     r = nb_id_load_tx(ctx, tx, kind, id, &cur);
+    if (r == -ENOENT)
+        r = nb_id_missing(req, kind, "update", id);
     if (r == 0)
         r = nb_id_enforce_entity(req, kind, "update", cur);
     if (r == 0) {
@@ -623,6 +649,8 @@ int nb_id_crud_delete(struct nb_req *req)
     if (r < 0)
         return r;
     r = nb_id_load_tx(ctx, tx, kind, id, &cur);
+    if (r == -ENOENT)
+        r = nb_id_missing(req, kind, "delete", id);
     if (r == 0)
         r = nb_id_enforce_entity(req, kind, "delete", cur);
     if (r == 0 && kind->before_delete)

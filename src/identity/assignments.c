@@ -48,6 +48,25 @@ int nb_id_expand_implied(struct nb_tx *tx, char ids[NB_MAX_ROLES][NB_IDSZ], int 
     return n;
 }
 
+/* True when role 'id' is domain-specific.  Such roles only carry the
+ * global roles they imply: they never appear in tokens or in effective
+ * assignments themselves (Keystone's _strip_domain_roles). */
+static bool nb_role_is_domain_specific(struct nb_tx *tx, const char *id)
+{
+    int64_t n = 0;
+    return nb_tx_query_int(tx, &n, "SELECT count(*) FROM roles WHERE id = ? AND "
+                                   "domain_id IS NOT NULL", "s", id) == 0 && n > 0;
+}
+
+static int nb_strip_domain_roles(struct nb_tx *tx, char ids[NB_MAX_ROLES][NB_IDSZ], int n)
+{
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+        if (!nb_role_is_domain_specific(tx, ids[i]))
+            memmove(ids[kept++], ids[i], NB_IDSZ);
+    return kept;
+}
+
 /* The domain and ancestors of a project: where inherited grants apply. */
 static int nb_id_project_lineage(struct nb_tx *tx, const char *project_id,
                                  struct nb_sql *in)
@@ -129,7 +148,7 @@ int nb_id_effective_roles(struct nb_tx *tx, const char *user_id, enum nb_scope s
             snprintf(ids[n++], NB_IDSZ, "%s", nb_stmt_text(st, 0));
     nb_stmt_done(st);
     if (r == 0)
-        r = nb_id_expand_implied(tx, ids, n);
+        r = nb_strip_domain_roles(tx, ids, nb_id_expand_implied(tx, ids, n));
 out:
     nb_sql_free(&q);
     nb_sql_free(&lineage);
@@ -443,6 +462,14 @@ static int nb_asgs_effective(struct nb_tx *tx, const struct nb_asgs *in,
                 nb_asgs_push(out, &im);
         }
         nb_stmt_done(st);
+    }
+    /* domain-specific roles only lend the roles they imply */
+    {
+        size_t kept = 0;
+        for (size_t i = 0; r >= 0 && i < out->n; i++)
+            if (!nb_role_is_domain_specific(tx, out->v[i].role))
+                out->v[kept++] = out->v[i];
+        out->n = kept;
     }
     free(step.v);
     return r;

@@ -123,9 +123,16 @@ static int nb_endpoint_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj
     if (url && !strstr(url, "://") && !strchr(url, ':'))
         return nb_err_set(ctx, 400, "Invalid input for field 'url': '%s' does not match "
                                     "'^[a-zA-Z0-9+.-]+:.+'", url);
-    /* "region" is the old name of region_id, still accepted */
-    if (legacy && !json_object_get(obj, "region_id"))
+    /* "region" is the old name of region_id, still accepted, and (as in
+     * Keystone, for v2-style clients) a region named so is created */
+    if (json_is_string(legacy) && !json_object_get(obj, "region_id")) {
         json_object_set(obj, "region_id", legacy);
+        r = nb_tx_exec(tx, NULL, "INSERT INTO regions (id, description, extra) VALUES "
+                                 "(?, '', '{}') ON CONFLICT DO NOTHING",
+                       "s", json_string_value(legacy));
+        if (r < 0)
+            return r;
+    }
     json_object_del(obj, "region");
     region = nb_json_str(obj, "region_id");
     if (region) {

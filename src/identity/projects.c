@@ -61,6 +61,24 @@ static json_t *nb_tags_load(struct nb_tx *tx, const char *project_id)
     return tags;
 }
 
+/* A project acting as a domain (Keystone's is_domain): a root project
+ * whose domain row shares its id, name and state. */
+static int nb_project_as_domain(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj)
+{
+    json_t *dom;
+    int r;
+    if (nb_json_str(obj, "parent_id") || nb_json_str(obj, "domain_id"))
+        return nb_err_set(ctx, 400, "Only root projects are allowed to act as domains.");
+    dom = json_pack("{s:O,s:O,s:O,s:O,s:{}}", "id", json_object_get(obj, "id"), "name",
+                    json_object_get(obj, "name"), "description",
+                    json_object_get(obj, "description"), "enabled",
+                    json_object_get(obj, "enabled"), "options");
+    r = nb_res_insert(ctx, tx, &nb_res_domain, dom);
+    json_decref(dom);
+    json_object_set(obj, "domain_id", json_object_get(obj, "id"));
+    return r;
+}
+
 static int nb_project_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
                               const json_t *cur)
 {
@@ -73,8 +91,7 @@ static int nb_project_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
     if (cur)
         return 0;
     if (json_is_true(json_object_get(obj, "is_domain")))
-        return nb_err_set(ctx, 400, "Projects acting as domains are created through "
-                                    "/v3/domains.");
+        return nb_project_as_domain(ctx, tx, obj);
     parent = nb_json_str(obj, "parent_id");
     domain = nb_json_str(obj, "domain_id");
     if (parent) {
@@ -115,13 +132,26 @@ static int nb_project_stored(struct nb_ctx *ctx, struct nb_tx *tx, const char *i
                              const json_t *obj)
 {
     const json_t *tags = json_object_get(obj, "tags");
+    int r = 0;
     (void)ctx;
-    return tags ? nb_tags_store(tx, id, tags) : 0;
+    if (tags)
+        r = nb_tags_store(tx, id, tags);
+    if (r == 0)      /* a project acting as a domain keeps its domain in step */
+        r = nb_tx_exec(tx, NULL, "UPDATE domains SET name = (SELECT name FROM projects "
+                                 "WHERE id = ?), description = (SELECT description FROM "
+                                 "projects WHERE id = ?), enabled = (SELECT enabled FROM "
+                                 "projects WHERE id = ?) WHERE id = ? AND EXISTS (SELECT 1 "
+                                 "FROM projects WHERE id = ? AND is_domain = 1)",
+                       "sssss", id, id, id, id, id);
+    return r;
 }
 
 static void nb_project_decorate(struct nb_tx *tx, json_t *obj)
 {
-    if (json_is_null(json_object_get(obj, "parent_id")))
+    if (json_is_true(json_object_get(obj, "is_domain"))) {
+        json_object_set_new(obj, "domain_id", json_null());
+        json_object_set_new(obj, "parent_id", json_null());
+    } else if (json_is_null(json_object_get(obj, "parent_id")))
         json_object_set(obj, "parent_id", json_object_get(obj, "domain_id"));
     json_object_set_new(obj, "tags", nb_tags_load(tx, nb_json_str(obj, "id")));
 }
@@ -131,8 +161,17 @@ static int nb_project_before_delete(struct nb_ctx *ctx, struct nb_tx *tx,
 {
     const char *id = nb_json_str(cur, "id");
     int64_t children = 0;
-    int r = nb_tx_query_int(tx, &children, "SELECT count(*) FROM projects WHERE "
-                                           "parent_id = ?", "s", id);
+    int r;
+
+    if (json_is_true(json_object_get(cur, "is_domain"))) {
+        /* deleting a project acting as a domain deletes the domain */
+        r = nb_kind_domain.before_delete(ctx, tx, cur);
+        if (r == 0)
+            r = nb_tx_exec(tx, NULL, "DELETE FROM domains WHERE id = ?", "s", id);
+        return r;
+    }
+    r = nb_tx_query_int(tx, &children, "SELECT count(*) FROM projects WHERE "
+                                       "parent_id = ?", "s", id);
     if (r == 0 && children)
         return nb_err_set(ctx, 403, "Cannot delete the project %s since it is not a "
                                     "leaf in the hierarchy. Use the cascade option if "
@@ -170,7 +209,8 @@ static int nb_project_list_where(struct nb_ctx *ctx, struct nb_req *req,
     const char *parent = nb_req_query(req, "parent_id");
     (void)ctx;
 
-    nb_sql_add(w, "1 = 1");
+    /* projects acting as domains are listed only when asked for */
+    nb_sql_add(w, nb_req_query(req, "is_domain") ? "1 = 1" : "is_domain = 0");
     if (parent) {
         nb_sql_add(w, " AND (parent_id = ? OR (parent_id IS NULL AND domain_id = ?))");
         nb_sql_text(w, parent);

@@ -1,6 +1,7 @@
 /* Roles and implied roles (role inference rules). */
 #include "identity/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int nb_role_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
@@ -98,6 +99,16 @@ int nb_id_implies_create(struct nb_req *req)
         return r;
     if (strcmp(nb_req_param(req, 0), nb_req_param(req, 1)) == 0)
         r = nb_req_err(req, 400, "A role cannot imply itself.");
+    if (r == 0) {
+        /* Keystone: a global role cannot imply a domain-specific one */
+        int64_t bad = 0;
+        r = nb_tx_query_int(tx, &bad, "SELECT count(*) FROM roles p, roles i WHERE "
+                                      "p.id = ? AND i.id = ? AND p.domain_id IS NULL AND "
+                                      "i.domain_id IS NOT NULL",
+                            "ss", nb_req_param(req, 0), nb_req_param(req, 1));
+        if (r == 0 && bad)
+            r = nb_req_err(req, 403, "Global role cannot imply a domain-specific role");
+    }
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "INSERT INTO implied_roles (prior_role_id, "
                                  "implied_role_id) VALUES (?, ?) ON CONFLICT DO NOTHING",

@@ -15,7 +15,9 @@ static const struct nb_migration nb_identity_migrations[] = {
 
      "CREATE TABLE projects ("
      " id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-     " domain_id TEXT NOT NULL REFERENCES domains (id),"
+     /* deferred: a project acting as a domain and its domain row go
+      * together, in either order, within one transaction */
+     " domain_id TEXT NOT NULL REFERENCES domains (id) DEFERRABLE INITIALLY DEFERRED,"
      " parent_id TEXT REFERENCES projects (id), description TEXT,"
      " enabled BIGINT NOT NULL DEFAULT 1, is_domain BIGINT NOT NULL DEFAULT 0,"
      " options TEXT, extra TEXT);"

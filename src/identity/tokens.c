@@ -90,6 +90,8 @@ json_t *nb_id_token_render(struct nb_req *req, const struct nb_token *t,
         json_object_set_new(tok, "roles", roles);
     else
         json_decref(roles);
+    /* unscoped tokens carry no catalog */
+    catalog = catalog && t->scope != NB_SCOPE_NONE;
     if (t->trust_id[0] || t->app_cred_id[0] || catalog) {
         if (nb_tx_begin(nb_id_db, false, &tx) == 0) {
             nb_token_delegation(tx, t, tok);
