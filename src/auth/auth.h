@@ -66,7 +66,7 @@ void nb_keys_shutdown(void);
 /* ------------------------------------------------------------------ revocation
  *
  * Revocation events, as Keystone's: a token is revoked when its audit id
- * (or its chain's) was revoked, or when its user, project, domain, trust or
+ * was revoked, or when its user, project, domain, trust or
  * application credential was revoked at or after the token was issued.
  * Events live in SQL (shared by every node) and in memory as hash tables,
  * so checking a token costs the same with 10 or 100,000 events. */

@@ -76,8 +76,6 @@ static const struct nb_policy_rule nb_rules[] = {
     {"identity:create_user", ADMIN " or " DOMADMIN("target.user.domain_id")},
     {"identity:update_user", ADMIN " or " DOMADMIN("target.user.domain_id")},
     {"identity:delete_user", ADMIN " or " DOMADMIN("target.user.domain_id")},
-    /* the password itself authorises a change (checked by the handler) */
-    {"identity:change_password", "@"},
 
     /* ---- groups */
     {"identity:get_group",

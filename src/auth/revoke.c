@@ -159,18 +159,16 @@ static bool nb_rv_hit(int kind, const char *value, int64_t issued_at)
 
 bool nb_revoke_is_revoked(const struct nb_token *t)
 {
-    char audit[32], parent[32];
+    char audit[32];
     bool hit;
 
     nb_revoke_maybe_poll();
+    /* an audit event names one token: revoking a rescoped token leaves the
+     * token it came from valid, as in Keystone (revoke_by_audit_id) */
     nb_token_audit_str(t->audit, audit);
-    parent[0] = '\0';
-    if (t->has_parent)
-        nb_token_audit_str(t->parent_audit, parent);
     pthread_rwlock_rdlock(&nb_rv_lock);
     hit = !nb_rv[0] ||
           nb_map_find(nb_rv[NB_REVOKE_AUDIT], audit, NULL) ||
-          (parent[0] && nb_map_find(nb_rv[NB_REVOKE_AUDIT], parent, NULL)) ||
           nb_rv_hit(NB_REVOKE_USER, t->user_id, t->issued_at) ||
           nb_rv_hit(NB_REVOKE_DOMAIN, t->user_domain_id, t->issued_at) ||
           nb_rv_hit(NB_REVOKE_TRUST, t->trust_id, t->issued_at) ||

@@ -83,8 +83,9 @@ static const struct nb_route nb_identity_routes[] = {
 
     /* users */
     CRUD("/v3/users", "/v3/users/{user_id}", nb_kind_user),
-    HP("POST", "/v3/users/{user_id}/password", nb_id_user_password,
-       "identity:change_password"),
+    /* no token: the original password authenticates the change */
+    {"POST", "/v3/users/{user_id}/password", nb_id_user_password, NULL, PUB, NULL, NULL,
+     NULL},
     H("GET", "/v3/users/{user_id}/groups", nb_id_user_groups),
     H("GET", "/v3/users/{user_id}/projects", nb_id_user_projects),
     H("GET", "/v3/users/{user_id}/application_credentials", nb_id_appcred_list),

@@ -25,11 +25,20 @@ static int nb_role_before_delete(struct nb_ctx *ctx, struct nb_tx *tx, const jso
     return r;
 }
 
+/* Without ?domain_id only global roles are listed (Keystone). */
+static int nb_role_list_where(struct nb_ctx *ctx, struct nb_req *req, struct nb_sql *w)
+{
+    (void)ctx;
+    nb_sql_add(w, nb_req_query(req, "domain_id") ? "1 = 1" : "domain_id IS NULL");
+    return 0;
+}
+
 const struct nb_id_kind nb_kind_role = {
     .res = &nb_res_role,
     .collection = "/v3/roles",
     .prepare = nb_role_prepare,
     .before_delete = nb_role_before_delete,
+    .list_where = nb_role_list_where,
 };
 
 /* {"id", "name", "links"} of a role, or NULL when it does not exist. */
