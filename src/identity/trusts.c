@@ -233,9 +233,7 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
     size_t i;
     int r;
 
-    for (i = 0; i < NB_ARRAY_SIZE(required); i++)
-        if (!json_object_get(in, required[i]))
-            return nb_err_set(ctx, 400, "'%s' is a required property", required[i]);
+    /* jsonschema's order: the properties' types, then what is required */
     if ((r = nb_trust_check_id(ctx, "trustor_user_id",
                                json_object_get(in, "trustor_user_id"), false, false)) < 0 ||
         (r = nb_trust_check_id(ctx, "trustee_user_id",
@@ -248,7 +246,7 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
                                 json_object_get(in, "redelegation_count"), 0)) < 0)
         return r;
     v = json_object_get(in, "impersonation");
-    if (!json_is_boolean(v))
+    if (v && !json_is_boolean(v))
         return nb_trust_invalid(ctx, "impersonation", v, "is not of type 'boolean'");
     v = json_object_get(in, "allow_redelegation");
     if (v && !json_is_boolean(v) && !json_is_null(v))
@@ -257,9 +255,7 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
     v = json_object_get(in, "expires_at");
     if (v && !json_is_string(v) && !json_is_null(v))
         return nb_trust_invalid(ctx, "expires_at", v, "is not of type 'null', 'string'");
-    if (!roles)
-        return 0;
-    if (!json_is_array(roles))
+    if (roles && !json_is_array(roles))
         return nb_trust_invalid(ctx, "roles", roles, "is not of type 'array'");
     json_array_foreach(roles, i, v) {
         char field[32];
@@ -290,6 +286,9 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
                               field, key);
         }
     }
+    for (i = 0; i < NB_ARRAY_SIZE(required); i++)
+        if (!json_object_get(in, required[i]))
+            return nb_err_set(ctx, 400, "'%s' is a required property", required[i]);
     return 0;
 }
 
