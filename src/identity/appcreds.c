@@ -43,9 +43,16 @@ static const struct nb_resource nb_res_access_rule = {
 
 /* ---- policy */
 
-/* Enforces 'rule' on the credentials of user 'owner'.  When denied, a
- * caller who may not even see that user is told that 'what' does not
- * exist (404, "what" formatted with 'id').  Then refuses tokens that
+/* GET and HEAD read; a reader who may not see what it asks for is told
+ * it does not exist, while a denied write is a 403, as Keystone answers. */
+static bool nb_is_read(struct nb_req *req)
+{
+    return strcmp(nb_req_method(req), "GET") == 0 || strcmp(nb_req_method(req), "HEAD") == 0;
+}
+
+/* Enforces 'rule' on the credentials of user 'owner'.  When a read is
+ * denied, a caller who may not even see that user is told that 'what'
+ * does not exist (404, "what" formatted with 'id').  Then refuses tokens that
  * stand on a trust (_block_delegated_token_app_creds). */
 static int nb_ac_enforce(struct nb_req *req, const char *rule, const char *owner,
                          const char *what, const char *id)
@@ -61,7 +68,8 @@ static int nb_ac_enforce(struct nb_req *req, const char *rule, const char *owner
     target = nb_id_target("user", user);
     json_object_set_new(target, "user_id", json_string(owner));
     r = nb_req_enforce(req, rule, target);
-    if (r == -EACCES && !nb_policy_allows(ctx, "identity:get_user", target)) {
+    if (r == -EACCES && nb_is_read(req) &&
+        !nb_policy_allows(ctx, "identity:get_user", target)) {
         ctx->err_status = 0;
         r = nb_err_set(ctx, 404, what, id);
     }

@@ -305,8 +305,15 @@ static json_t *nb_ec2_render(struct nb_req *req, const char *user, const char *p
     return out;
 }
 
+/* GET and HEAD read; a reader who may not see what it asks for is told
+ * it does not exist, while a denied write is a 403, as Keystone answers. */
+static bool nb_is_read(struct nb_req *req)
+{
+    return strcmp(nb_req_method(req), "GET") == 0 || strcmp(nb_req_method(req), "HEAD") == 0;
+}
+
 /* Enforces the EC2 rule for credentials of 'owner', then checks that the
- * user of the route exists and that the token is not delegated.  A caller
+ * user of the route exists and that the token is not delegated.  A reader
  * who may not see the user is told it does not exist. */
 static int nb_ec2_enforce(struct nb_req *req, const char *owner)
 {
@@ -322,7 +329,8 @@ static int nb_ec2_enforce(struct nb_req *req, const char *owner)
         uobj = json_pack("{s:s}", "id", user);
     }
     utarget = nb_id_target("user", uobj);
-    if (r == -EACCES && !nb_policy_allows(ctx, "identity:get_user", utarget)) {
+    if (r == -EACCES && nb_is_read(req) &&
+        !nb_policy_allows(ctx, "identity:get_user", utarget)) {
         ctx->err_status = 0;
         r = nb_err_set(ctx, 404, "Could not find user: %s.", user);
     }

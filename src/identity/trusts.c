@@ -128,9 +128,17 @@ static int nb_trust_check_delegated(struct nb_req *req)
     return 0;
 }
 
+/* GET and HEAD read; a reader who may not see what it asks for is told
+ * it does not exist, while a denied write is a 403, as Keystone answers. */
+static bool nb_is_read(struct nb_req *req)
+{
+    return strcmp(nb_req_method(req), "GET") == 0 || strcmp(nb_req_method(req), "HEAD") == 0;
+}
+
 /* Loads the trust of the route and enforces 'rule' on it.  A missing
- * trust is a 404 before any policy (lp#1840288); so is one the caller has
- * no relation to.  On success the caller owns *trust and *tx (read). */
+ * trust is a 404 before any policy (lp#1840288); so is reading one the
+ * caller has no relation to.  On success the caller owns *trust and *tx
+ * (read). */
 static int nb_trust_begin(struct nb_req *req, const char *rule, json_t **trust,
                           struct nb_tx **tx)
 {
@@ -148,7 +156,8 @@ static int nb_trust_begin(struct nb_req *req, const char *rule, json_t **trust,
     }
     target = nb_id_target("trust", *trust);
     r = nb_req_enforce(req, rule, target);
-    if (r == -EACCES && !nb_policy_allows(ctx, "identity:get_trust", target)) {
+    if (r == -EACCES && nb_is_read(req) &&
+        !nb_policy_allows(ctx, "identity:get_trust", target)) {
         ctx->err_status = 0;
         r = nb_err_set(ctx, 404, "Could not find trust: %s.", id);
     }
