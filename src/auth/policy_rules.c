@@ -47,6 +47,7 @@ static const struct nb_policy_rule nb_rules[] = {
     {"identity:update_domain_config", ADMIN},
     {"identity:delete_domain_config", ADMIN},
     {"identity:get_domain_config_default", ""},
+    {"identity:get_security_compliance_domain_config", ""},
 
     /* ---- projects and their tags */
     {"identity:get_project",
@@ -149,8 +150,11 @@ static const struct nb_policy_rule nb_rules[] = {
      ADMIN " or user_id:%(target.credential.user_id)s"},
     {"identity:delete_credential",
      ADMIN " or user_id:%(target.credential.user_id)s"},
-    {"identity:ec2_credential",
-     ADMIN " or user_id:%(target.credential.user_id)s"},
+    {"identity:ec2_get_credential",
+     ADMIN " or " SYSREAD " or user_id:%(target.credential.user_id)s"},
+    {"identity:ec2_list_credentials", ADMIN " or user_id:%(target.credential.user_id)s"},
+    {"identity:ec2_create_credential", ADMIN " or user_id:%(target.credential.user_id)s"},
+    {"identity:ec2_delete_credential", ADMIN " or user_id:%(target.credential.user_id)s"},
 
     /* ---- application credentials and access rules (owner only, or admin) */
     {"identity:get_application_credential",
@@ -178,6 +182,9 @@ static const struct nb_policy_rule nb_rules[] = {
      " or user_id:%(target.trust.trustee_user_id)s"},
     {"identity:delete_trust",
      ADMIN " or user_id:%(target.trust.trustor_user_id)s"},
+    {"identity:get_role_for_trust",
+     ADMIN " or " SYSREAD " or user_id:%(target.trust.trustor_user_id)s"
+     " or user_id:%(target.trust.trustee_user_id)s"},
     {"identity:list_roles_for_trust",
      ADMIN " or " SYSREAD " or user_id:%(target.trust.trustor_user_id)s"
      " or user_id:%(target.trust.trustee_user_id)s"},

@@ -68,6 +68,13 @@ static const struct nb_opt nb_opts[] = {
     {"identity", "max_concurrent_hashes", "0",
      "Password hashes computed at once (0: number of CPUs); bounds memory "
      "on small nodes."},
+    {"identity", "max_trust_redelegation", "3",
+     "How many times a trust may be redelegated ([trust] "
+     "max_redelegation_count in Keystone)."},
+    {"identity", "max_application_credentials", "-1",
+     "Application credentials a user may hold (-1: no limit)."},
+    {"identity", "max_credentials", "-1",
+     "Credentials (incl. EC2) a user may hold (-1: no limit)."},
     {"identity", "list_limit", "0",
      "Most entities a list returns (0: no limit), like Keystone's "
      "list_limit; truncated lists say \"truncated\": true."},

@@ -316,6 +316,9 @@ struct nb_resource {
     /* Unknown attributes are stored in the 'extra' column (JSON) and
      * rendered back, as Keystone does; otherwise they are a 400. */
     bool keep_extra;
+    /* The 404 message, a printf format taking the id; NULL: "Could not
+     * find <singular>: <id>." */
+    const char *not_found;
 };
 
 /* Validates 'in' (the object under the wrapper key) for a create (all

@@ -225,6 +225,8 @@ static int nb_res_not_found(struct nb_ctx *ctx, const struct nb_resource *res,
                             const char *id)
 {
     char noun[64];
+    if (res->not_found)
+        return nb_err_set(ctx, 404, res->not_found, id);
     snprintf(noun, sizeof(noun), "%s", res->singular);
     for (char *p = noun; *p; p++)
         if (*p == '_')

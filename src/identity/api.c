@@ -51,22 +51,20 @@ static const struct nb_route nb_identity_routes[] = {
        "identity:get_domain_config_default"),
     HP("GET", "/v3/domains/config/{group}/{option}/default",
        nb_id_domain_config_default, "identity:get_domain_config_default"),
-    HP("GET", "/v3/domains/{domain_id}/config", nb_id_domain_config_get,
-       "identity:get_domain_config"),
+    H("GET", "/v3/domains/{domain_id}/config", nb_id_domain_config_get),
     HP("PUT", "/v3/domains/{domain_id}/config", nb_id_domain_config_put,
        "identity:create_domain_config"),
     HP("PATCH", "/v3/domains/{domain_id}/config", nb_id_domain_config_patch,
        "identity:update_domain_config"),
     HP("DELETE", "/v3/domains/{domain_id}/config", nb_id_domain_config_delete,
        "identity:delete_domain_config"),
-    HP("GET", "/v3/domains/{domain_id}/config/{group}", nb_id_domain_config_get,
-       "identity:get_domain_config"),
+    H("GET", "/v3/domains/{domain_id}/config/{group}", nb_id_domain_config_get),
     HP("PATCH", "/v3/domains/{domain_id}/config/{group}",
        nb_id_domain_config_patch, "identity:update_domain_config"),
     HP("DELETE", "/v3/domains/{domain_id}/config/{group}",
        nb_id_domain_config_delete, "identity:delete_domain_config"),
-    HP("GET", "/v3/domains/{domain_id}/config/{group}/{option}",
-       nb_id_domain_config_get, "identity:get_domain_config"),
+    H("GET", "/v3/domains/{domain_id}/config/{group}/{option}",
+      nb_id_domain_config_get),
     HP("PATCH", "/v3/domains/{domain_id}/config/{group}/{option}",
        nb_id_domain_config_patch, "identity:update_domain_config"),
     HP("DELETE", "/v3/domains/{domain_id}/config/{group}/{option}",
@@ -382,6 +380,24 @@ int nb_id_find_domain(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *ref,
     return r;
 }
 
+int nb_id_check_user_limit(struct nb_ctx *ctx, struct nb_tx *tx, const char *table,
+                           const char *user_id, const char *option, const char *what)
+{
+    long limit = nb_conf_int("identity", option);
+    int64_t n = 0;
+    char *sql;
+    int r;
+    if (limit < 0)
+        return 0;
+    sql = nb_xasprintf("SELECT count(*) FROM %s WHERE user_id = ?", table);
+    r = nb_tx_query_int(tx, &n, sql, "s", user_id);
+    free(sql);
+    if (r == 0 && n >= limit)
+        r = nb_err_set(ctx, 403, "Unable to create additional %s, maximum of %ld already "
+                                 "exceeded for user.", what, limit);
+    return r;
+}
+
 /* The domain new entities go to when the body names none: the caller's
  * domain scope, else its project's domain, else the default domain. */
 const char *nb_id_default_domain(const struct nb_ctx *ctx)
@@ -541,14 +557,17 @@ int nb_id_crud_get(struct nb_req *req)
     return r;
 }
 
-/* Re-reads the entity just written and replies with it. */
+/* Re-reads the entity just written and replies with it; 'created' (the
+ * create's input, NULL on update) lends what only a create reply shows. */
 static int nb_id_reply_fresh(struct nb_req *req, const struct nb_id_kind *kind,
-                             int status, const char *id)
+                             int status, const char *id, const json_t *created)
 {
     json_t *obj = NULL;
     int r = nb_id_load(nb_req_ctx(req), kind, id, &obj);
     if (r < 0)
         return r;
+    if (created && kind->created)
+        kind->created(created, obj);
     return nb_id_reply_entity(req, status, kind->res->singular, kind->collection, obj);
 }
 
@@ -579,6 +598,8 @@ int nb_id_crud_create(struct nb_req *req)
         goto out;
     if (kind->prepare)
         r = kind->prepare(ctx, tx, obj, NULL);
+    if (r == 0)       /* prepare may derive the id (EC2: sha256 of the access key) */
+        snprintf(id, sizeof(id), "%s", nb_json_str(obj, "id"));
     if (r == 0) {
         nb_id_rule(rule, sizeof(rule), "create", kind->res);
         target = nb_id_target(kind->res->singular, obj);
@@ -592,7 +613,7 @@ int nb_id_crud_create(struct nb_req *req)
     if (r == 0 && kind->after_write)
         kind->after_write(ctx, NULL, obj);
     if (r == 0)
-        r = nb_id_reply_fresh(req, kind, 201, id);
+        r = nb_id_reply_fresh(req, kind, 201, id, obj);
 out:
     json_decref(target);
     json_decref(obj);
@@ -631,7 +652,7 @@ int nb_id_crud_update(struct nb_req *req)
     if (r == 0 && kind->after_write)
         kind->after_write(ctx, cur, changes);
     if (r == 0)
-        r = nb_id_reply_fresh(req, kind, 200, id);
+        r = nb_id_reply_fresh(req, kind, 200, id, NULL);
     json_decref(cur);
     json_decref(changes);
     return r;

@@ -518,6 +518,10 @@ int nb_id_appcred_create(struct nb_req *req)
     if (r < 0)
         goto out;
     r = nb_ac_check_unrestricted(ctx, tx);
+    if (r == 0)
+        r = nb_id_check_user_limit(ctx, tx, "application_credentials", user,
+                                   "max_application_credentials",
+                                   "application credentials");
     if (r == 0 && strcmp(ctx->caller.user.id, user) != 0)
         r = nb_err_set(ctx, 403, "You are not authorized to perform the requested action: "
                                  "Cannot create an application credential for another "

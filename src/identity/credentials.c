@@ -161,7 +161,11 @@ static int nb_cred_prepare_create(struct nb_ctx *ctx, struct nb_tx *tx, json_t *
         json_decref(shown);
         return r;
     }
-    if ((r = nb_cred_check_primary(ctx)) < 0 || !nb_cred_is_ec2(obj))
+    if ((r = nb_cred_check_primary(ctx)) < 0)
+        return r;
+    r = nb_id_check_user_limit(ctx, tx, "credentials", nb_json_str(obj, "user_id"),
+                               "max_credentials", "credentials");
+    if (r < 0 || !nb_cred_is_ec2(obj))
         return r;
     blob = nb_ec2_blob(ctx, nb_json_str(obj, "blob"));
     if (!blob)
@@ -234,19 +238,6 @@ static int nb_cred_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
     return cur ? nb_cred_prepare_update(ctx, obj, cur) : nb_cred_prepare_create(ctx, tx, obj);
 }
 
-/* Until the generic create takes the id prepare chose, the row keeps the
- * id the create replies with; EC2 lookups also match by blob. */
-static int nb_cred_stored(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
-                          const json_t *obj)
-{
-    const char *chosen = nb_json_str(obj, "id");
-    (void)ctx;
-    if (!chosen || strcmp(chosen, id) == 0)
-        return 0;
-    return nb_tx_exec(tx, NULL, "UPDATE credentials SET id = ? WHERE id = ?", "ss", id,
-                      chosen);
-}
-
 static int nb_cred_before_delete(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *cur)
 {
     (void)tx;
@@ -275,7 +266,6 @@ const struct nb_id_kind nb_kind_credential = {
     .res = &nb_res_credential,
     .collection = "/v3/credentials",
     .prepare = nb_cred_prepare,
-    .stored = nb_cred_stored,
     .before_delete = nb_cred_before_delete,
     .list_where = nb_cred_list_where,
 };
@@ -321,7 +311,12 @@ static int nb_ec2_enforce(struct nb_req *req, const char *owner)
     const char *user = nb_req_param(req, 0);
     json_t *target = json_pack("{s:{s:{s:s}}}", "target", "credential", "user_id", owner);
     json_t *uobj = NULL, *utarget;
-    int r = nb_req_enforce(req, "identity:ec2_credential", target);
+    const char *m = nb_req_method(req);
+    int r = nb_req_enforce(req, strcmp(m, "POST") == 0     ? "identity:ec2_create_credential"
+                                : strcmp(m, "DELETE") == 0 ? "identity:ec2_delete_credential"
+                                : nb_req_param(req, 1)     ? "identity:ec2_get_credential"
+                                                           : "identity:ec2_list_credentials",
+                           target);
     json_decref(target);
     bool exists = nb_id_load(ctx, &nb_kind_user, user, &uobj) == 0;
     if (!exists) {
@@ -393,6 +388,9 @@ int nb_id_ec2_create(struct nb_req *req)
         r = nb_err_set(ctx, 404, "Could not find project: None.");
     else
         r = nb_id_project_exists(ctx, tx, project);
+    if (r == 0)
+        r = nb_id_check_user_limit(ctx, tx, "credentials", user, "max_credentials",
+                                   "credentials");
     if (r == 0) {
         nb_uuid_hex(access);
         nb_uuid_hex(secret);

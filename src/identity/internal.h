@@ -43,6 +43,9 @@ struct nb_id_kind {
     int (*before_delete)(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *cur);
     /* After any committed write (revocation, cache). May be NULL. */
     void (*after_write)(struct nb_ctx *ctx, const json_t *old, const json_t *now);
+    /* Adds to a create's reply what is shown only then (secrets), from
+     * the create's normalised input. May be NULL. */
+    void (*created)(const json_t *input, json_t *reply);
     /* Adds computed attributes to a rendered entity. May be NULL. */
     void (*decorate)(struct nb_tx *tx, json_t *obj);
     /* Adds list conditions from the query beyond plain attribute filters
@@ -96,6 +99,11 @@ int nb_id_find_domain(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *ref,
                       char id[NB_IDSZ]);
 
 const char *nb_id_default_domain(const struct nb_ctx *ctx);
+/* Refuses a new entity of a user who holds [identity] 'option' of them
+ * already in 'table' (a negative option: no limit).  'what' names them in
+ * Keystone's 403 message. */
+int nb_id_check_user_limit(struct nb_ctx *ctx, struct nb_tx *tx, const char *table,
+                           const char *user_id, const char *option, const char *what);
 int nb_id_prepare_domain(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj);
 
 /* ------------------------------------------------------------------ assignments

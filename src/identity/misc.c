@@ -13,46 +13,32 @@ const struct nb_id_kind nb_kind_policy = {
     .collection = "/v3/policies",
 };
 
-/* ---- OAuth1 consumers
- *
- * The secret is made on create and shown in that reply only.  The generic
- * create re-reads the stored entity to reply, on the same thread, so the
- * new secret waits here between prepare and decorate. */
-
-static __thread struct {
-    char id[NB_IDSZ];
-    char secret[NB_ID_HEX_LEN + 1];
-} nb_consumer_fresh;
+/* ---- OAuth1 consumers: the secret is made on create and shown in that
+ * reply only. */
 
 static int nb_consumer_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
                                const json_t *cur)
 {
+    char secret[NB_ID_HEX_LEN + 1];
     (void)ctx;
     (void)tx;
     if (cur)
         return 0;
-    nb_uuid_hex(nb_consumer_fresh.secret);
-    snprintf(nb_consumer_fresh.id, sizeof(nb_consumer_fresh.id), "%s",
-             nb_json_str(obj, "id"));
-    json_object_set_new(obj, "secret", json_string(nb_consumer_fresh.secret));
+    nb_uuid_hex(secret);
+    json_object_set_new(obj, "secret", json_string(secret));
     return 0;
 }
 
-static void nb_consumer_decorate(struct nb_tx *tx, json_t *obj)
+static void nb_consumer_created(const json_t *input, json_t *reply)
 {
-    const char *id = nb_json_str(obj, "id");
-    (void)tx;
-    if (id && nb_consumer_fresh.id[0] && strcmp(id, nb_consumer_fresh.id) == 0) {
-        json_object_set_new(obj, "secret", json_string(nb_consumer_fresh.secret));
-        memset(&nb_consumer_fresh, 0, sizeof(nb_consumer_fresh));
-    }
+    json_object_set(reply, "secret", json_object_get(input, "secret"));
 }
 
 const struct nb_id_kind nb_kind_consumer = {
     .res = &nb_res_consumer,
     .collection = "/v3/OS-OAUTH1/consumers",
     .prepare = nb_consumer_prepare,
-    .decorate = nb_consumer_decorate,
+    .created = nb_consumer_created,
 };
 
 /* ---- domain configuration
@@ -321,13 +307,21 @@ int nb_id_domain_config_get(struct nb_req *req)
     struct nb_ctx *ctx = nb_req_ctx(req);
     const char *domain = nb_req_param(req, 0), *group = nb_req_param(req, 1),
                *option = nb_req_param(req, 2);
+    bool compliance = group && strcmp(group, "security_compliance") == 0;
     struct nb_tx *tx = NULL;
     json_t *config = NULL;
-    int r = nb_tx_begin(nb_id_db, false, &tx);
+    int r;
+
+    /* anyone may read the password rules; the rest is the admin's */
+    r = nb_req_enforce(req, compliance ? "identity:get_security_compliance_domain_config"
+                                       : "identity:get_domain_config", NULL);
+    if (r < 0)
+        return r;
+    r = nb_tx_begin(nb_id_db, false, &tx);
     if (r < 0)
         return r;
     r = nb_id_domain_exists(ctx, tx, domain);
-    if (r == 0 && group && strcmp(group, "security_compliance") == 0) {
+    if (r == 0 && compliance) {
         nb_tx_rollback(tx);
         return nb_cfg_security_compliance(req, domain, option);
     }

@@ -135,11 +135,12 @@ const struct nb_resource nb_res_credential = {
 
 static const struct nb_field nb_consumer_fields[] = {
     {"id", NB_FT_STR, ID, 64, NULL},
-    {"description", NB_FT_STR, MUT | NUL, 64, NULL},
+    {"description", NB_FT_STR, MUT | NUL, 0, NULL},
     {"secret", NB_FT_STR, HID, 0, NULL},
 };
 const struct nb_resource nb_res_consumer = {
-    "consumer", "consumers", "consumers", R(nb_consumer_fields), true};
+    "consumer", "consumers", "consumers", R(nb_consumer_fields), true,
+    "Could not find consumer: %s."};
 
 static const struct nb_field nb_registered_limit_fields[] = {
     {"id", NB_FT_STR, ID, 64, NULL},
@@ -151,17 +152,18 @@ static const struct nb_field nb_registered_limit_fields[] = {
 };
 const struct nb_resource nb_res_registered_limit = {
     "registered_limit", "registered_limits", "registered_limits",
-    R(nb_registered_limit_fields), false};
+    R(nb_registered_limit_fields), false, "Could not find registered limit for %s."};
 
 static const struct nb_field nb_limit_fields[] = {
     {"id", NB_FT_STR, ID, 64, NULL},
     {"project_id", NB_FT_STR, CRE | NUL | FIL, 64, NULL},
     {"domain_id", NB_FT_STR, CRE | NUL | FIL, 64, NULL},
     {"service_id", NB_FT_STR, REQ | CRE | FIL, 255, NULL},
-    {"region_id", NB_FT_STR, CRE | NUL | FIL, 255, NULL},
+    {"region_id", NB_FT_STR, CRE | FIL, 255, NULL},
     {"resource_name", NB_FT_STR, REQ | CRE | FIL | NB_FF_NAME, 255, NULL},
     {"resource_limit", NB_FT_INT, REQ | MUT, 0, NULL},
     {"description", NB_FT_STR, MUT | NUL, 0, NULL},
 };
 const struct nb_resource nb_res_limit = {
-    "limit", "limits", "limits", R(nb_limit_fields), false};
+    "limit", "limits", "limits", R(nb_limit_fields), false,
+    "Could not find limit for %s."};

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* [trust] max_redelegation_count: Keystone's default. */
-#define NB_TRUST_MAX_REDELEGATION 3
+/* How deep a trust may be redelegated: [identity] max_trust_redelegation. */
+#define NB_TRUST_MAX_REDELEGATION nb_conf_int("identity", "max_trust_redelegation")
 
 #define NB_FORBIDDEN "You are not authorized to perform the requested action."
 
@@ -720,8 +720,7 @@ int nb_id_trust_roles(struct nb_req *req)
     return nb_reply_json(req, 200, body);
 }
 
-/* GET/HEAD one delegated role.  Keystone's rule is get_role_for_trust,
- * which has the same default as list_roles_for_trust. */
+/* GET/HEAD one delegated role. */
 int nb_id_trust_role_get(struct nb_req *req)
 {
     struct nb_ctx *ctx = nb_req_ctx(req);
@@ -730,7 +729,7 @@ int nb_id_trust_role_get(struct nb_req *req)
     json_t *trust = NULL, *role = NULL, *ref;
     bool found = false;
     size_t i;
-    int r = nb_trust_begin(req, "identity:list_roles_for_trust", &trust, &tx);
+    int r = nb_trust_begin(req, "identity:get_role_for_trust", &trust, &tx);
     if (r < 0)
         return r;
     json_array_foreach(json_object_get(trust, "roles"), i, ref)
