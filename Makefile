@@ -46,9 +46,14 @@ define meson_setup
 	  meson setup $(1) $(2) >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; rm -f $$log; }
 endef
 
+# ninja -C DIR, printing only errors (warnings are errors: -Werror).
+define ninja_build
+	@out=$$(ninja -C $(1) --quiet 2>&1) || { echo "$$out"; exit 1; }
+endef
+
 build: deps
 	$(call meson_setup,$(BUILD),--buildtype=release)
-	@ninja -C $(BUILD) --quiet
+	$(call ninja_build,$(BUILD))
 
 # First run: a random admin password, kept in $(STATE)/admin-password by
 # bootstrap.  Every run: bootstrap again with it (idempotent; it also points
@@ -67,7 +72,7 @@ run: deps-run build
 
 test: deps-test build
 	$(call meson_setup,$(TEST_BUILD),$(TEST_OPTS))
-	@ninja -C $(TEST_BUILD) --quiet
+	$(call ninja_build,$(TEST_BUILD))
 	@tests/run-all.sh $(TEST_BUILD)
 
 sample: build

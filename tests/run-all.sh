@@ -8,6 +8,9 @@
 # Suites, in order (SUITES="unit api-sqlite ..." runs a subset):
 #   unit            tests/unit: every cmocka binary in BUILD_DIR/tests/unit,
 #                   counted test by test from its TAP output
+#   cli             the subcommands `make run` relies on (config-sample ==
+#                   etc/nubis.conf.sample, bootstrap twice, openrc,
+#                   token-rotate, unknown option rejected)
 #   api-sqlite      tests/api/run.sh with NUBIS_DB=sqlite
 #   api-postgresql  tests/api/run.sh with NUBIS_DB=postgresql and a throwaway
 #                   server from tests/lib/pg.sh: NUBIS_PG_URI names a database
@@ -31,7 +34,7 @@ export NUBIS=${NUBIS:-$build/nubis}
 # Sanitizer builds: report leaks, stop at the first undefined behaviour.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-SUITES=${SUITES:-unit api-sqlite api-postgresql e2e}
+SUITES=${SUITES:-unit cli api-sqlite api-postgresql e2e}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-1800}
 
@@ -147,6 +150,79 @@ nb_suite_unit() {
     nb_result unit "$unit_pass" "$unit_fail"
 }
 
+# ---- cli: the subcommands `make run` relies on, on the binary under test
+
+nb_cli_sample() {
+    "$NUBIS" config-sample | cmp - "$root/etc/nubis.conf.sample" ||
+        { echo "etc/nubis.conf.sample is stale: run \`make sample\`"; return 1; }
+}
+
+nb_cli_usage() {
+    "$NUBIS" --help | grep -q config-sample || return 1
+    "$NUBIS"; [ $? -eq 2 ] || return 1
+    "$NUBIS" no-such-command; [ $? -eq 2 ]
+}
+
+nb_cli_bootstrap_idempotent() {
+    local st=$1/bs
+    "$NUBIS" bootstrap --state-dir "$st" --listen 127.0.0.1:1 && return 1   # needs a password
+    "$NUBIS" bootstrap --state-dir "$st" --listen 127.0.0.1:1 --admin-password 'pw-1' || return 1
+    "$NUBIS" bootstrap --state-dir "$st" --listen 127.0.0.1:2 --admin-password 'pw-1' || return 1
+    [ "$(cat "$st/admin-password")" = pw-1 ] || return 1
+    [ "$(stat -c %a "$st/admin-password")" = 600 ]
+}
+
+nb_cli_openrc() {
+    local st=$1/rc out
+    "$NUBIS" openrc --state-dir "$st" && return 1        # not bootstrapped yet
+    "$NUBIS" bootstrap --state-dir "$st" --listen 127.0.0.1:5999 --admin-password 'pw-2' ||
+        return 1
+    out=$("$NUBIS" openrc --state-dir "$st" --listen 127.0.0.1:5999) || return 1
+    echo "$out"
+    grep -qx 'export OS_AUTH_URL=http://127.0.0.1:5999/identity/v3' <<<"$out" &&
+        grep -qx "export OS_PASSWORD='pw-2'" <<<"$out" &&
+        grep -qx 'export OS_USERNAME=admin' <<<"$out"
+}
+
+nb_cli_token_rotate() {
+    local st=$1/tr i
+    "$NUBIS" bootstrap --state-dir "$st" --admin-password pw || return 1
+    for i in 1 2 3 4; do
+        "$NUBIS" token-rotate --state-dir "$st" || return 1
+    done
+    # keys 1..5 made, [token] max_active_keys = 3 kept: the newest
+    [ "$(ls "$st/keys" | sort -n | tr '\n' ' ')" = "3 4 5 " ]
+}
+
+nb_cli_unknown_option_rejected() {
+    local st=$1/bad out rc
+    mkdir -p "$st"
+    printf '[token]\nexpiraton = 5\n' >"$st/nubis.conf"
+    out=$("$NUBIS" openrc --state-dir "$st" 2>&1)
+    rc=$?
+    echo "$out"
+    [ "$rc" -eq 1 ] && grep -q 'unknown option \[token\] expiraton' <<<"$out"
+}
+
+nb_suite_cli() {
+    local tmp check pass=0 fail=0 log=$logs/cli.log
+    echo "== cli ($NUBIS)"
+    tmp=$(mktemp -d /tmp/nubis-cli.XXXXXX)
+    for check in sample usage bootstrap_idempotent openrc token_rotate \
+                 unknown_option_rejected; do
+        echo "---- $check" >>"$log"
+        if (cd "$tmp" && "nb_cli_$check" "$tmp") >>"$log" 2>&1; then
+            pass=$((pass + 1))
+        else
+            fail=$((fail + 1))
+            echo "  FAIL $check (see $log)"
+        fi
+    done
+    rm -rf "$tmp"
+    echo "  $pass passed, $fail failed" | sed 's/, / /'
+    nb_result cli "$pass" "$fail"
+}
+
 # ---- script suites (api, e2e): their last "N passed, M failed" line
 
 # nb_suite_script NAME SCRIPT [VAR=VALUE...]
@@ -206,6 +282,7 @@ start_all=$SECONDS
 for suite in $SUITES; do
     case $suite in
     unit) nb_suite_unit ;;
+    cli) nb_suite_cli ;;
     api-sqlite) nb_suite_script api-sqlite tests/api/run.sh NUBIS_DB=sqlite ;;
     api-postgresql) nb_suite_api_postgresql ;;
     e2e) nb_suite_script e2e tests/e2e/run.sh NUBIS_DB=sqlite ;;
