@@ -8,6 +8,8 @@
 # Suites, in order (SUITES="unit api-sqlite ..." runs a subset):
 #   unit            tests/unit: every cmocka binary in BUILD_DIR/tests/unit,
 #                   counted test by test from its TAP output
+#   unit-postgresql the unit binaries that use a database (UNIT_DB_TESTS),
+#                   again on a throwaway PostgreSQL (NUBIS_TEST_PG_URI)
 #   cli             the subcommands `make run` relies on (config-sample ==
 #                   etc/nubis.conf.sample, bootstrap twice, openrc,
 #                   token-rotate, unknown option rejected)
@@ -16,8 +18,9 @@
 #                   server from tests/lib/pg.sh: NUBIS_PG_URI names a database
 #                   as a role that may create more (also PGHOST, PGPORT)
 #   e2e             tests/e2e/run.sh with NUBIS_DB=sqlite
-# A script suite gets NUBIS (the binary under test) and NUBIS_DB, runs from
-# the repository root, and ends its output with its own "N passed, M failed".
+# A script suite gets NUBIS (the binary under test), NUBIS_DB (and
+# NUBIS_PG_URI with postgresql), runs from the repository root with no
+# standard input, and ends its output with its own "N passed, M failed".
 # A suite whose script does not exist yet is skipped with a note, not
 # counted.  Logs go to BUILD_DIR/test-logs/.
 set -uo pipefail
@@ -34,7 +37,9 @@ export NUBIS=${NUBIS:-$build/nubis}
 # Sanitizer builds: report leaks, stop at the first undefined behaviour.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-SUITES=${SUITES:-unit cli api-sqlite api-postgresql e2e}
+SUITES=${SUITES:-unit unit-postgresql cli api-sqlite api-postgresql e2e}
+# the unit binaries that use a database (see tests/unit/nbt.h, nbt_db_url)
+UNIT_DB_TESTS=${UNIT_DB_TESTS:-test_db test_resource test_revoke}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-1800}
 
@@ -76,7 +81,7 @@ nb_tap_count() {        # nb_tap_count FILE 'ok|not ok'
 nb_unit_one() {
     local exe=$1 name log rc plan pass fail seen names i crashed=""
     name=$(basename "$exe")
-    log=$logs/unit-$name.log
+    log=$logs/$2-$name.log
     : >"$log.tap"
     : >"$log.err"
     nb_unit_exec "$log" "$exe"
@@ -132,22 +137,50 @@ nb_unit_one() {
     unit_fail=$((unit_fail + fail))
 }
 
+# nb_suite_unit NAME [BINARY...]: the named binaries, or all of them
 nb_suite_unit() {
-    local exes exe
+    local name=$1 exes exe
+    shift
     unit_pass=0
     unit_fail=0
-    echo "== unit (cmocka, $(basename "$build"))"
-    mapfile -t exes < <(find "$build/tests/unit" -maxdepth 1 -type f -name 'test_*' \
-                            -perm -u+x 2>/dev/null | sort)
-    if [ "${#exes[@]}" -eq 0 ]; then
+    echo "== $name (cmocka, $(basename "$build")${NUBIS_TEST_PG_URI:+, PostgreSQL})"
+    if [ $# -gt 0 ]; then
+        exes=("${@/#/$build/tests/unit/}")
+    else
+        mapfile -t exes < <(find "$build/tests/unit" -maxdepth 1 -type f -name 'test_*' \
+                                -perm -u+x 2>/dev/null | sort)
+    fi
+    if [ "${#exes[@]}" -eq 0 ] || [ ! -x "${exes[0]}" ]; then
         echo "  no unit test binaries in $build/tests/unit (configure with -Dtests=true)"
-        nb_result unit 0 1 "no binaries"
+        nb_result "$name" 0 1 "no binaries"
         return
     fi
     for exe in "${exes[@]}"; do
-        nb_unit_one "$exe"
+        nb_unit_one "$exe" "$name"
     done
-    nb_result unit "$unit_pass" "$unit_fail"
+    nb_result "$name" "$unit_pass" "$unit_fail"
+}
+
+# One throwaway PostgreSQL for every suite that wants one, started on first
+# use and removed on exit.
+pg_state=""
+nb_pg_ensure() {
+    if [ -z "$pg_state" ]; then
+        # shellcheck source=lib/pg.sh
+        . "$root/tests/lib/pg.sh"
+        trap nb_pg_stop EXIT
+        if nb_pg_start; then pg_state=up; else pg_state=down; fi
+    fi
+    [ "$pg_state" = up ]
+}
+
+nb_suite_unit_postgresql() {
+    if ! nb_pg_ensure; then
+        echo "== unit-postgresql: could not start PostgreSQL; counted as 1 failure"
+        nb_result unit-postgresql 0 1 "PostgreSQL did not start"
+        return
+    fi
+    NUBIS_TEST_PG_URI=$NUBIS_PG_URI nb_suite_unit unit-postgresql $UNIT_DB_TESTS
 }
 
 # ---- cli: the subcommands `make run` relies on, on the binary under test
@@ -219,7 +252,7 @@ nb_suite_cli() {
         fi
     done
     rm -rf "$tmp"
-    echo "  $pass passed, $fail failed" | sed 's/, / /'
+    printf '  %d passed %d failed\n' "$pass" "$fail"
     nb_result cli "$pass" "$fail"
 }
 
@@ -265,23 +298,19 @@ nb_suite_api_postgresql() {
         nb_suite_script api-postgresql "$script"
         return
     fi
-    # shellcheck source=lib/pg.sh
-    . "$root/tests/lib/pg.sh"
-    if ! nb_pg_start; then
+    if ! nb_pg_ensure; then
         echo "== api-postgresql: could not start PostgreSQL; counted as 1 failure"
         nb_result api-postgresql 0 1 "PostgreSQL did not start"
         return
     fi
-    trap nb_pg_stop EXIT
     nb_suite_script api-postgresql "$script" NUBIS_DB=postgresql
-    nb_pg_stop
-    trap - EXIT
 }
 
 start_all=$SECONDS
 for suite in $SUITES; do
     case $suite in
-    unit) nb_suite_unit ;;
+    unit) nb_suite_unit unit ;;
+    unit-postgresql) nb_suite_unit_postgresql ;;
     cli) nb_suite_cli ;;
     api-sqlite) nb_suite_script api-sqlite tests/api/run.sh NUBIS_DB=sqlite ;;
     api-postgresql) nb_suite_api_postgresql ;;

@@ -2,6 +2,7 @@
 #include "nbt.h"
 
 #include <ftw.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -37,9 +38,70 @@ char *nbt_write(const char *dir, const char *name, const char *text)
     return path;
 }
 
-char *nbt_sqlite_url(const char *dir, const char *name)
+bool nbt_pg(void)
 {
-    return nb_xasprintf("sqlite:%s/%s.db", dir, name);
+    const char *uri = getenv("NUBIS_TEST_PG_URI");
+    return uri && *uri;
+}
+
+/* Runs one statement outside a transaction (CREATE/DROP DATABASE) on the
+ * server of NUBIS_TEST_PG_URI. */
+static void nbt_pg_admin(const char *sql)
+{
+    PGconn *pg = PQconnectdb(getenv("NUBIS_TEST_PG_URI"));
+    PGresult *res;
+    if (PQstatus(pg) != CONNECTION_OK)
+        fail_msg("NUBIS_TEST_PG_URI: %s", PQerrorMessage(pg));
+    res = PQexec(pg, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+    PQclear(res);
+    PQfinish(pg);
+}
+
+/* The URI of database 'db' on the server of NUBIS_TEST_PG_URI: the same
+ * URI with its path replaced. */
+static char *nbt_pg_uri_with_db(const char *db)
+{
+    const char *uri = getenv("NUBIS_TEST_PG_URI");
+    const char *host = strstr(uri, "://"), *path, *query;
+    host = host ? host + 3 : uri;
+    path = host + strcspn(host, "/?");
+    query = strchr(path, '?');
+    return nb_xasprintf("%.*s/%s%s", (int)(path - uri), uri, db, query ? query : "");
+}
+
+char *nbt_db_url(const char *dir, const char *name)
+{
+    char id[NB_ID_HEX_LEN + 1], *db, *sql, *url;
+    if (!nbt_pg())
+        return nb_xasprintf("sqlite:%s/%s.db", dir, name);
+    nb_uuid_hex(id);
+    db = nb_xasprintf("nbt_%s_%.12s", name, id);
+    sql = nb_xasprintf("CREATE DATABASE \"%s\"", db);
+    nbt_pg_admin(sql);
+    url = nbt_pg_uri_with_db(db);
+    free(sql);
+    free(db);
+    return url;
+}
+
+void nbt_db_drop(const char *url)
+{
+    const char *db;
+    char *sql;
+    if (!url || strncmp(url, "postgres", 8) != 0)
+        return;
+    db = strstr(url, "://");
+    db = db ? db + 3 : url;
+    db += strcspn(db, "/?");
+    if (*db != '/')
+        return;
+    db++;
+    sql = nb_xasprintf("DROP DATABASE IF EXISTS \"%.*s\" WITH (FORCE)",
+                       (int)strcspn(db, "?"), db);
+    nbt_pg_admin(sql);
+    free(sql);
 }
 
 char *nbt_conf_isolated(void)

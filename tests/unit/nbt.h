@@ -23,8 +23,15 @@ char *nbt_tmpdir(void);
 void nbt_rmrf(const char *path);
 /* Writes 'text' to DIR/NAME; returns the path (caller frees). */
 char *nbt_write(const char *dir, const char *name, const char *text);
-/* A fresh SQLite database in 'dir': "sqlite:DIR/NAME.db" (caller frees). */
-char *nbt_sqlite_url(const char *dir, const char *name);
+/* The database tests run on SQLite, and again on PostgreSQL when
+ * NUBIS_TEST_PG_URI names a server where the test may create databases
+ * (tests/run-all.sh sets it, with a server from tests/lib/pg.sh). */
+bool nbt_pg(void);
+/* A fresh, empty database for one test: "sqlite:DIR/NAME.db", or a new
+ * PostgreSQL database.  The caller frees the URL after nbt_db_drop(). */
+char *nbt_db_url(const char *dir, const char *name);
+/* Drops what nbt_db_url created (PostgreSQL; SQLite files go with DIR). */
+void nbt_db_drop(const char *url);
 /* Pins [DEFAULT] state_dir to a new temp dir and loads the defaults, so no
  * ./state/nubis.conf of the developer leaks into a test.  Returns the dir
  * (caller frees after nbt_rmrf()). */

@@ -1,5 +1,6 @@
 /* core/resource.c: validation (nb_res_parse) and the table <-> JSON
- * engine (insert/get/update/delete/list) on a temp SQLite database. */
+ * engine (insert/get/update/delete/list) on a temp SQLite database (and on
+ * PostgreSQL too when NUBIS_TEST_PG_URI is set: see nbt.h). */
 #include "nbt.h"
 
 static const struct nb_field nbt_widget_fields[] = {
@@ -48,6 +49,7 @@ static const struct nb_migration nbt_m[] = {
 
 struct nbt_res {
     char *dir;
+    char *url;
     struct nb_db *db;
     struct nb_tx *tx;
     struct nb_ctx ctx;
@@ -56,11 +58,9 @@ struct nbt_res {
 static int nbt_setup(void **state)
 {
     struct nbt_res *t = nb_xcalloc(1, sizeof(*t));
-    char *url;
     t->dir = nbt_tmpdir();
-    url = nbt_sqlite_url(t->dir, "res");
-    assert_int_equal(nb_db_open(url, 2, &t->db), 0);
-    free(url);
+    t->url = nbt_db_url(t->dir, "res");
+    assert_int_equal(nb_db_open(t->url, 2, &t->db), 0);
     assert_int_equal(nb_db_migrate(t->db, "test", nbt_m, NB_ARRAY_SIZE(nbt_m)), 0);
     assert_int_equal(nb_tx_begin(t->db, true, &t->tx), 0);
     *state = t;
@@ -72,6 +72,8 @@ static int nbt_teardown(void **state)
     struct nbt_res *t = *state;
     nb_tx_rollback(t->tx);
     nb_db_close(t->db);
+    nbt_db_drop(t->url);
+    free(t->url);
     nbt_rmrf(t->dir);
     free(t->dir);
     free(t);

@@ -1,5 +1,6 @@
-/* auth/revoke.c: revocation events on a temp SQLite database, and the
- * expiry half of nb_token_check. */
+/* auth/revoke.c: revocation events on a temp SQLite database (and on
+ * PostgreSQL too when NUBIS_TEST_PG_URI is set: see nbt.h), and the expiry
+ * half of nb_token_check. */
 #include "nbt.h"
 #include "auth/auth.h"
 
@@ -13,7 +14,7 @@ static int nbt_setup(void **state)
 {
     struct nbt_rv *rv = nb_xcalloc(1, sizeof(*rv));
     rv->state = nbt_conf_isolated();
-    rv->url = nbt_sqlite_url(rv->state, "revoke");
+    rv->url = nbt_db_url(rv->state, "revoke");
     assert_int_equal(nb_db_open(rv->url, 2, &rv->db), 0);
     assert_int_equal(nb_revoke_init(rv->db), 0);
     *state = rv;
@@ -25,6 +26,7 @@ static int nbt_teardown(void **state)
     struct nbt_rv *rv = *state;
     nb_revoke_shutdown();
     nb_db_close(rv->db);
+    nbt_db_drop(rv->url);
     nbt_rmrf(rv->state);
     free(rv->state);
     free(rv->url);
