@@ -1,0 +1,50 @@
+#!/bin/bash
+# The identity end-to-end scenario with Debian's `openstack` CLI: starts a
+# fresh daemon (as tests/api/run.sh does), sources its openrc, and runs
+# tests/e2e/identity.py (token issue, catalog list, project/user create,
+# role add, a token as the new user, and more).
+#
+#   tests/e2e/run.sh               from the repo root, after ninja -C build
+#
+# Environment: NUBIS, NUBIS_DB, NUBIS_PG_URI, NUBIS_KEEP as for
+# tests/api/run.sh.  The last line is "N passed, M failed"; the exit status
+# is non-zero when M > 0.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 2
+. "$ROOT/tests/api/daemon.sh"
+export PYTHONDONTWRITEBYTECODE=1
+trap daemon_cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -x /usr/bin/openstack ] || { log "/usr/bin/openstack is missing (python3-openstackclient)"; echo "0 passed, 1 failed"; exit 1; }
+
+daemon_start nubis-e2e
+
+# the admin's credentials, as a user of the cloud would get them
+"$NUBIS" openrc --state-dir "$STATE" --listen "$LISTEN" > "$STATE/openrc" ||
+    daemon_fail_setup "nubis openrc failed"
+# shellcheck disable=SC1091
+. "$STATE/openrc"
+# a clean CLI: no clouds.yaml, no cache, no keyring from the host
+export OS_CLOUD="" HOME="$STATE/home" XDG_CACHE_HOME="$STATE/home/.cache"
+mkdir -p "$HOME"
+
+OUT="$STATE/e2e.out"
+/usr/bin/python3 "$ROOT/tests/e2e/identity.py" | tee "$OUT"
+last=$(tail -n 1 "$OUT")
+if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=${BASH_REMATCH[1]}
+    failed=${BASH_REMATCH[2]}
+else
+    passed=0
+    failed=1
+    log "the scenario did not finish"
+fi
+
+daemon_stop_check || failed=$((failed + 1))
+[ "$failed" = 0 ] || KEEP=1
+[ "$KEEP" = 1 ] && log "state kept in $STATE"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
