@@ -152,6 +152,25 @@ static void test_time_parse_short_offset_rejected(void **state)
     }
 }
 
+/* A date that does not exist is an error, not the day timegm() makes of
+ * it (Feb 30 -> Mar 2): an expiry given as 2026-02-30 must be a 400. */
+static void test_time_parse_impossible_date_rejected(void **state)
+{
+    static const char *const bad[] = {
+        "2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T12:00:00Z",
+        "2100-02-29T00:00:00Z",
+    };
+    int r;
+    (void)state;
+    for (size_t i = 0; i < NB_ARRAY_SIZE(bad); i++) {
+        nbt_parse(bad[i], &r);
+        if (r != -EINVAL)
+            fail_msg("accepted \"%s\"", bad[i]);
+    }
+    nbt_parse("2028-02-29T00:00:00Z", &r);        /* a leap year */
+    assert_int_equal(r, 0);
+}
+
 /* ---- base64url and hex */
 
 static void test_b64url_round_trips_every_length(void **state)
@@ -466,6 +485,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_time_parse_without_zone_is_utc),
         cmocka_unit_test(test_time_parse_garbage_rejected),
         cmocka_unit_test(test_time_parse_short_offset_rejected),
+        cmocka_unit_test(test_time_parse_impossible_date_rejected),
         cmocka_unit_test(test_b64url_round_trips_every_length),
         cmocka_unit_test(test_b64url_uses_url_alphabet_without_padding),
         cmocka_unit_test(test_b64url_decode_rejects_padding_and_std_alphabet),
