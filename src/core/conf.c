@@ -75,6 +75,10 @@ static const struct nb_opt nb_opts[] = {
      "Application credentials a user may hold (-1: no limit)."},
     {"identity", "max_credentials", "-1",
      "Credentials (incl. EC2) a user may hold (-1: no limit)."},
+    {"identity", "max_project_tree_depth", "5",
+     "Deepest project hierarchy, the top-level project counting as 1."},
+    {"identity", "prohibited_implied_roles", "admin",
+     "Roles that no role may imply (comma separated)."},
     {"identity", "list_limit", "0",
      "Most entities a list returns (0: no limit), like Keystone's "
      "list_limit; truncated lists say \"truncated\": true."},

@@ -429,6 +429,9 @@ struct nb_service {
     json_t *(*render_error)(int status, const char *title, const char *msg);
     /* Headers every response of this service carries, e.g. "Vary". */
     const char *const *headers; /* name, value, name, value, ..., NULL */
+    /* Status for a JSON body sent with another Content-Type: 0 is 415
+     * (Nova, Neutron); Keystone says 400. */
+    int bad_content_type_status;
 };
 
 /* Hooks through which src/auth plugs into the pipeline (core sits below
@@ -477,6 +480,8 @@ const char *nb_req_query(struct nb_req *req, const char *key);
 /* All query values as a new object {key: value}; repeated keys keep the
  * last.  The caller decrefs. */
 json_t *nb_req_query_obj(struct nb_req *req);
+/* The query re-encoded ("a=1&b=x%20y"), a new string ("" when none). */
+char *nb_req_query_string(struct nb_req *req);
 /* Calls fn for every query pair, in order (repeated keys included). */
 void nb_req_query_each(struct nb_req *req,
                        void (*fn)(void *arg, const char *k, const char *v),

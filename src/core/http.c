@@ -116,8 +116,17 @@ static enum MHD_Result nb_query_find_cb(void *cls, enum MHD_ValueKind kind,
                                         const char *key, const char *value)
 {
     struct nb_query_find *f = cls;
+    bool match;
     (void)kind;
-    if (strcmp(key, f->key) == 0) {   /* the last one wins */
+    /* keys arrive escaped too ("scope.OS-INHERIT%3Ainherited_to") */
+    if (strchr(key, '%') || strchr(key, '+')) {
+        char *k = nb_url_decode(key, strlen(key), true);
+        match = strcmp(k, f->key) == 0;
+        free(k);
+    } else {
+        match = strcmp(key, f->key) == 0;
+    }
+    if (match) {   /* the last one wins */
         f->raw = value;
         f->found = true;
     }
@@ -177,6 +186,37 @@ static void nb_query_obj_cb(void *arg, const char *k, const char *v)
     json_object_set_new(arg, k, json_string(v));
 }
 
+static void nb_url_encode(struct nb_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("-._~:", c))
+            nb_buf_add(b, s, 1);
+        else
+            nb_buf_printf(b, "%%%02X", c);
+    }
+}
+
+static void nb_query_string_cb(void *arg, const char *k, const char *v)
+{
+    struct nb_buf *b = arg;
+    if (b->len)
+        nb_buf_puts(b, "&");
+    nb_url_encode(b, k);
+    if (*v) {
+        nb_buf_puts(b, "=");
+        nb_url_encode(b, v);
+    }
+}
+
+char *nb_req_query_string(struct nb_req *req)
+{
+    struct nb_buf b = {0};
+    nb_req_query_each(req, nb_query_string_cb, &b);
+    return nb_buf_steal(&b);
+}
+
 json_t *nb_req_query_obj(struct nb_req *req)
 {
     json_t *o = json_object();
@@ -191,14 +231,35 @@ const char *nb_req_body(const struct nb_req *req, size_t *len)
     return req->body.buf ? req->body.buf : "";
 }
 
+/* application/json, or any type ending in +json, with parameters. */
+static bool nb_ctype_is_json(const char *ctype)
+{
+    size_t n = strcspn(ctype, ";");
+    while (n && (ctype[n - 1] == ' ' || ctype[n - 1] == '\t'))
+        n--;
+    return (n == 16 && strncasecmp(ctype, "application/json", 16) == 0) ||
+           (n > 5 && strncasecmp(ctype + n - 5, "+json", 5) == 0);
+}
+
 json_t *nb_req_json(struct nb_req *req)
 {
+    const char *ctype;
     json_error_t jerr;
     if (req->json)
         return req->json;
     if (!req->body.len) {
         nb_req_err(req, 400, "Expecting to find a JSON request body; the "
                              "request body is empty.");
+        return NULL;
+    }
+    ctype = nb_req_header(req, "Content-Type");
+    if (ctype && *ctype && !nb_ctype_is_json(ctype)) {
+        int status = req->svc->bad_content_type_status;
+        nb_req_err(req, status ? status : 415, "Expecting to find application/json in "
+                                               "Content-Type header - the server could not "
+                                               "comply with the request since it is either "
+                                               "malformed or otherwise incorrect. The client "
+                                               "is assumed to be in error.");
         return NULL;
     }
     req->json = json_loadb(req->body.buf, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
@@ -359,8 +420,12 @@ static void nb_req_render_error(struct nb_req *req, int r)
         msg = "An unexpected error prevented the server from fulfilling your request.";
     body = req->svc->render_error(status, nb_http_reason(status), msg);
     nb_reply_json(req, status, body);
-    if (status == 401)
-        nb_reply_header(req, "WWW-Authenticate", "Keystone uri=\"\"");
+    if (status == 401) {
+        /* where to get a token, as keystonemiddleware says it */
+        char *v = nb_xasprintf("Keystone uri=\"%s/identity/v3\"", nb_req_base_url(req));
+        nb_reply_header(req, "WWW-Authenticate", v);
+        free(v);
+    }
 }
 
 static const struct nb_service *nb_http_find_service(struct nb_http *h,
@@ -611,11 +676,11 @@ int nb_http_start(const struct nb_http_config *cfg,
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
         MHD_USE_TURBO,
         0, NULL, NULL, nb_http_access, h,
+        MHD_OPTION_EXTERNAL_LOGGER, nb_http_log, h,    /* first: it logs the rest */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 0 ? cfg->threads : 4),
         MHD_OPTION_NOTIFY_COMPLETED, nb_http_completed, h,
         MHD_OPTION_UNESCAPE_CALLBACK, nb_http_no_unescape, h,
-        MHD_OPTION_EXTERNAL_LOGGER, nb_http_log, h,
         MHD_OPTION_CONNECTION_TIMEOUT, 300u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
         MHD_OPTION_END);

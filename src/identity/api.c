@@ -227,6 +227,7 @@ const struct nb_service nb_identity_service = {
     .nroutes = NB_ARRAY_SIZE(nb_identity_routes),
     .render_error = nb_id_render_error,
     .headers = nb_identity_headers,
+    .bad_content_type_status = 400,
 };
 
 /* ---- version discovery (api-ref: "Version API") */
@@ -245,6 +246,9 @@ static json_t *nb_id_version_doc(struct nb_req *req)
 
 int nb_id_versions(struct nb_req *req)
 {
+    char *v3 = nb_xasprintf("%s/identity/v3/", nb_req_base_url(req));
+    nb_reply_header(req, "Location", v3);
+    free(v3);
     return nb_reply_json(req, 300, json_pack("{s:{s:[o]}}", "versions", "values",
                                              nb_id_version_doc(req)));
 }
@@ -267,7 +271,10 @@ void nb_id_link(struct nb_req *req, json_t *obj, const char *collection)
 
 int nb_id_reply_list(struct nb_req *req, const char *plural, json_t *list)
 {
-    char *self = nb_xasprintf("%s/identity%s", nb_req_base_url(req), nb_req_path(req));
+    char *query = nb_req_query_string(req);
+    char *self = nb_xasprintf("%s/identity%s%s%s", nb_req_base_url(req), nb_req_path(req),
+                              *query ? "?" : "", query);
+    free(query);
     json_t *body = json_pack("{s:o,s:{s:s,s:n,s:n}}", plural, list, "links", "self",
                              self, "previous", "next");
     free(self);
@@ -640,7 +647,10 @@ int nb_id_crud_update(struct nb_req *req)
         r = nb_id_enforce_entity(req, kind, "update", cur);
     if (r == 0) {
         in = nb_id_body_obj(req, kind->res->singular);
-        r = in ? nb_res_parse(ctx, kind->res, in, false, &changes) : -EINVAL;
+        if (in && !json_object_size(in))      /* every update schema: minProperties 1 */
+            r = nb_err_set(ctx, 400, "{} does not have enough properties");
+        else
+            r = in ? nb_res_parse(ctx, kind->res, in, false, &changes) : -EINVAL;
     }
     if (r == 0 && kind->prepare)
         r = kind->prepare(ctx, tx, changes, cur);

@@ -82,6 +82,9 @@ static int nb_auth_password(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *
                                     "could not comply with the request since it is "
                                     "either malformed or otherwise incorrect.");
     secret = nb_json_str(user, "password");
+    if (json_object_get(user, "password") && !secret)
+        return nb_err_set(ctx, 400, "Invalid input for field 'identity/password/user/"
+                                    "password': it is not of type 'string'");
     if (!secret)
         return nb_unauthorized(ctx);
     r = nb_auth_find_user(ctx, tx, user, &u);
@@ -117,6 +120,13 @@ static int nb_auth_token(struct nb_ctx *ctx, const json_t *identity, struct nb_t
         ctx->err_status = 0;
         return nb_unauthorized(ctx);
     }
+    /* keystone/auth/plugins/token.py: delegated tokens beget nothing */
+    if (old->trust_id[0])
+        return nb_err_set(ctx, 403, "Using trust-scoped token to create another token. "
+                                    "Create a new trust-scoped token instead.");
+    if (old->app_cred_id[0])
+        return nb_err_set(ctx, 403, "Using a delegated token to create another token is "
+                                    "not allowed.");
     snprintf(t->user_id, sizeof(t->user_id), "%s", old->user_id);
     snprintf(t->user_domain_id, sizeof(t->user_domain_id), "%s", old->user_domain_id);
     t->methods |= old->methods | NB_AM_TOKEN;
@@ -272,8 +282,8 @@ static int nb_auth_trust(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *ref
         uses = nb_stmt_int(st, 5);
     }
     nb_stmt_done(st);
-    if (!found)
-        return nb_err_set(ctx, 404, "Could not find trust: %s.", id);
+    if (!found)           /* authenticate_for_token: TrustNotFound -> 401 */
+        return nb_err_set(ctx, 401, "Could not find trust: %s.", id);
     if (strcmp(trustee, t->user_id) != 0)
         return nb_err_set(ctx, 403, "User %s is not a trustee.", t->user_id);
     if (exp && exp <= nb_now_us())
@@ -318,12 +328,8 @@ static int nb_auth_scope(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *sco
         return 0;
     if (!json_is_object(scope))
         return nb_err_set(ctx, 400, "Invalid input for field 'scope'.");
-    if (t->app_cred_id[0])
-        /* the credential fixes the scope; a different one is refused */
-        return (ref = nb_json_obj(scope, "project")) && nb_json_str(ref, "id") &&
-                       strcmp(nb_json_str(ref, "id"), t->scope_id) == 0
-                   ? 0
-                   : nb_unauthorized(ctx);
+    if (t->app_cred_id[0])    /* the credential fixes the scope */
+        return nb_err_set(ctx, 401, "Application credentials cannot request a scope.");
     if (rescoping && !nb_conf_bool("token", "allow_rescope_scoped_token"))
         return nb_err_set(ctx, 403, "Rescoping a scoped token is not allowed.");
     if ((ref = nb_json_obj(scope, "project")))
@@ -410,19 +416,13 @@ int nb_id_authenticate(struct nb_ctx *ctx, const json_t *auth, const char *subje
     nb_random_bytes(t->audit, NB_AUDIT_LEN);
 
     scope = json_object_get(auth, "scope");
-    if (old.trust_id[0] || old.app_cred_id[0]) {
-        /* a trust or credential token keeps its scope */
-        if (scope && !(t->methods & NB_AM_APPCRED)) {
-            r = nb_err_set(ctx, 403, "Rescoping a trust or application credential token "
-                                     "is not allowed.");
-            goto out;
-        }
-        t->scope = old.scope;
-        memcpy(t->scope_id, old.scope_id, sizeof(t->scope_id));
-        memcpy(t->scope_domain_id, old.scope_domain_id, sizeof(t->scope_domain_id));
-        memcpy(t->trust_id, old.trust_id, sizeof(t->trust_id));
-        memcpy(t->app_cred_id, old.app_cred_id, sizeof(t->app_cred_id));
-    } else if (scope) {
+    if (scope && old.scope == NB_SCOPE_SYSTEM && !json_is_string(scope) &&
+        (nb_json_obj(scope, "project") || nb_json_obj(scope, "domain"))) {
+        r = nb_err_set(ctx, 403, "Using a system-scoped token to create a project-scoped "
+                                 "or domain-scoped token is not allowed.");
+        goto out;
+    }
+    if (scope) {
         r = nb_auth_scope(ctx, tx, scope, t, old.scope != NB_SCOPE_NONE &&
                                                  (t->methods & NB_AM_TOKEN));
         if (r < 0)

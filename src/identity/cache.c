@@ -412,6 +412,8 @@ static json_t *nb_catalog_build(struct nb_tx *tx, const char *project_id)
     struct nb_stmt *st = NULL;
     json_t *catalog = json_array(), *svc = NULL;
     char last[NB_IDSZ] = "";
+    /* OS-EP-FILTER: a project with associations sees only those endpoints */
+    struct nb_map *only = project_id ? nb_id_project_endpoint_set(tx, project_id) : NULL;
 
     if (nb_tx_query(tx, &st,
                     "SELECT s.id, s.type, s.name, e.id, e.interface, e.region_id, e.url "
@@ -420,8 +422,11 @@ static json_t *nb_catalog_build(struct nb_tx *tx, const char *project_id)
                     "e.interface, e.id", "") < 0)
         return catalog;
     while (nb_stmt_next(st) > 0) {
-        char *url = nb_catalog_url(nb_stmt_text(st, 6), project_id);
+        char *url;
         const char *region = nb_stmt_text(st, 5);
+        if (only && !nb_map_find(only, nb_stmt_text(st, 3), NULL))
+            continue;
+        url = nb_catalog_url(nb_stmt_text(st, 6), project_id);
         if (!url)
             continue;
         if (strcmp(last, nb_stmt_text(st, 0)) != 0) {
@@ -439,6 +444,7 @@ static json_t *nb_catalog_build(struct nb_tx *tx, const char *project_id)
         free(url);
     }
     nb_stmt_done(st);
+    nb_map_free(only);
     return catalog;
 }
 

@@ -53,25 +53,40 @@ static int nb_region_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
     return r < 0 ? r : 0;
 }
 
-/* Child regions go with their parent (Keystone deletes the subtree). */
-static int nb_region_before_delete(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *cur)
+/* Deletes the regions below 'id' (Keystone deletes the subtree), unless
+ * one of them, or 'id', still has endpoints. */
+static int nb_region_delete_tree(struct nb_ctx *ctx, struct nb_tx *tx, const char *root,
+                                 const char *id, int depth)
 {
     struct nb_stmt *st = NULL;
     struct nb_sql kids = {0};
-    int r = nb_tx_query(tx, &st, "SELECT id FROM regions WHERE parent_region_id = ?", "s",
-                        nb_json_str(cur, "id"));
+    int64_t eps = 0;
+    int r = nb_tx_query_int(tx, &eps, "SELECT count(*) FROM endpoints WHERE region_id = ?",
+                            "s", id);
+    if (r == 0 && eps)
+        return nb_err_set(ctx, 403, "Unable to delete region %s because it or its child "
+                                    "regions have associated endpoints.", root);
+    if (r == 0 && depth > 64)
+        return nb_err_set(ctx, 400, "Circular reference or a repeated entry found in "
+                                    "region tree - %s.", root);
+    if (r == 0)
+        r = nb_tx_query(tx, &st, "SELECT id FROM regions WHERE parent_region_id = ?", "s", id);
     while (r == 0 && nb_stmt_next(st) > 0)
         nb_sql_text(&kids, nb_stmt_text(st, 0));
     nb_stmt_done(st);
     for (int i = 0; r == 0 && i < kids.n; i++) {
-        json_t *kid = json_pack("{s:s}", "id", kids.args[i].s);
-        r = nb_region_before_delete(ctx, tx, kid);
+        r = nb_region_delete_tree(ctx, tx, root, kids.args[i].s, depth + 1);
         if (r == 0)
             r = nb_tx_exec(tx, NULL, "DELETE FROM regions WHERE id = ?", "s", kids.args[i].s);
-        json_decref(kid);
     }
     nb_sql_free(&kids);
     return r;
+}
+
+static int nb_region_before_delete(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *cur)
+{
+    const char *id = nb_json_str(cur, "id");
+    return nb_region_delete_tree(ctx, tx, id, id, 0);
 }
 
 const struct nb_id_kind nb_kind_region = {
@@ -218,23 +233,28 @@ const struct nb_id_kind nb_kind_endpoint_group = {
     .before_delete = nb_epg_before_delete,
 };
 
-/* Lists 'kind' rows whose id is selected by 'in_sql' (one '?' per arg). */
-static int nb_epf_list(struct nb_req *req, const struct nb_id_kind *kind,
-                       const char *in_sql, const char *a, const char *b)
+/* Lists 'kind' rows whose id is selected by 'in_sql' (its '?' is the
+ * route's parameter, an entity of 'owner' that must exist). */
+static int nb_epf_list(struct nb_req *req, const struct nb_resource *owner,
+                       const struct nb_id_kind *kind, const char *in_sql)
 {
     struct nb_sql w = {0};
     struct nb_list_opts opts = {.where = &w};
     struct nb_tx *tx = NULL;
-    json_t *list = NULL, *v;
+    json_t *list = NULL, *v, *ref = NULL;
     size_t i;
     int r = nb_tx_begin(nb_id_db, false, &tx);
     if (r < 0)
         return r;
+    r = nb_res_get(nb_req_ctx(req), tx, owner, nb_req_param(req, 0), &ref);
+    json_decref(ref);
+    if (r < 0) {
+        nb_tx_rollback(tx);
+        return r;
+    }
     nb_sql_add(&w, in_sql);
-    if (a)
-        nb_sql_text(&w, a);
-    if (b)
-        nb_sql_text(&w, b);
+    for (const char *p = in_sql; (p = strchr(p, '?')); p++)
+        nb_sql_text(&w, nb_req_param(req, 0));
     r = nb_res_list(nb_req_ctx(req), tx, kind->res, &opts, &list);
     json_array_foreach(list, i, v) {
         if (kind->decorate)
@@ -304,8 +324,9 @@ static int nb_epf_check_assoc(struct nb_req *req, const struct nb_resource *firs
 
 int nb_id_epg_projects(struct nb_req *req)
 {
-    return nb_epf_list(req, &nb_kind_project, "id IN (SELECT project_id FROM " EPG_ASSOC
-                       " WHERE endpoint_group_id = ?)", nb_req_param(req, 0), NULL);
+    return nb_epf_list(req, &nb_res_endpoint_group, &nb_kind_project,
+                       "id IN (SELECT project_id FROM " EPG_ASSOC
+                       " WHERE endpoint_group_id = ?)");
 }
 
 int nb_id_epg_project_put(struct nb_req *req)
@@ -317,7 +338,7 @@ int nb_id_epg_project_put(struct nb_req *req)
 
 int nb_id_epg_project_check(struct nb_req *req)
 {
-    json_t *proj = NULL;
+    char *self;
     int r = nb_epf_check_assoc(req, &nb_res_endpoint_group, &nb_res_project,
                                "SELECT count(*) FROM " EPG_ASSOC " WHERE "
                                "endpoint_group_id = ? AND project_id = ?", false);
@@ -325,10 +346,14 @@ int nb_id_epg_project_check(struct nb_req *req)
         return r;
     if (strcmp(nb_req_method(req), "HEAD") == 0)
         return nb_reply_empty(req, 200);
-    r = nb_id_load(nb_req_ctx(req), &nb_kind_project, nb_req_param(req, 1), &proj);
-    if (r < 0)
-        return r;
-    return nb_id_reply_entity(req, 200, "project", "/v3/projects", proj);
+    self = nb_xasprintf("%s/identity/v3/OS-EP-FILTER/endpoint_groups/%s/projects/%s",
+                        nb_req_base_url(req), nb_req_param(req, 0), nb_req_param(req, 1));
+    r = nb_reply_json(req, 200, json_pack("{s:{s:s,s:s,s:{s:s}}}", "project_endpoint_group",
+                                          "endpoint_group_id", nb_req_param(req, 0),
+                                          "project_id", nb_req_param(req, 1), "links",
+                                          "self", self));
+    free(self);
+    return r;
 }
 
 int nb_id_epg_project_delete(struct nb_req *req)
@@ -373,9 +398,9 @@ int nb_id_epg_endpoints(struct nb_req *req)
 
 int nb_id_project_epgs(struct nb_req *req)
 {
-    return nb_epf_list(req, &nb_kind_endpoint_group, "id IN (SELECT endpoint_group_id "
-                       "FROM " EPG_ASSOC " WHERE project_id = ?)", nb_req_param(req, 0),
-                       NULL);
+    return nb_epf_list(req, &nb_res_project, &nb_kind_endpoint_group,
+                       "id IN (SELECT endpoint_group_id FROM " EPG_ASSOC
+                       " WHERE project_id = ?)");
 }
 
 int nb_id_project_endpoint_put(struct nb_req *req)
@@ -400,14 +425,97 @@ int nb_id_project_endpoint_delete(struct nb_req *req)
                         "project_id = ?", true, true);
 }
 
+/* A project's endpoints: its own associations and its groups' matches. */
 int nb_id_project_endpoints(struct nb_req *req)
 {
-    return nb_epf_list(req, &nb_kind_endpoint, "id IN (SELECT endpoint_id FROM "
-                       "project_endpoints WHERE project_id = ?)", nb_req_param(req, 0), NULL);
+    struct nb_tx *tx = NULL;
+    struct nb_map *set = NULL;
+    json_t *list = json_array(), *ref = NULL;
+    int r = nb_tx_begin(nb_id_db, false, &tx);
+    if (r < 0) {
+        json_decref(list);
+        return r;
+    }
+    r = nb_res_get(nb_req_ctx(req), tx, &nb_res_project, nb_req_param(req, 0), &ref);
+    json_decref(ref);
+    if (r == 0)
+        set = nb_id_project_endpoint_set(tx, nb_req_param(req, 0));
+    if (r == 0 && set) {
+        json_t *all = NULL, *v;
+        size_t i;
+        r = nb_res_list(nb_req_ctx(req), tx, &nb_res_endpoint, NULL, &all);
+        json_array_foreach(all, i, v) {
+            if (!nb_map_find(set, nb_json_str(v, "id"), NULL))
+                continue;
+            nb_endpoint_decorate(tx, v);
+            nb_id_link(req, v, "/v3/endpoints");
+            json_array_append(list, v);
+        }
+        json_decref(all);
+    }
+    nb_map_free(set);
+    nb_tx_rollback(tx);
+    if (r < 0) {
+        json_decref(list);
+        return r;
+    }
+    return nb_id_reply_list(req, "endpoints", list);
 }
 
 int nb_id_endpoint_projects(struct nb_req *req)
 {
-    return nb_epf_list(req, &nb_kind_project, "id IN (SELECT project_id FROM "
-                       "project_endpoints WHERE endpoint_id = ?)", nb_req_param(req, 0), NULL);
+    return nb_epf_list(req, &nb_res_endpoint, &nb_kind_project,
+                       "id IN (SELECT project_id FROM project_endpoints WHERE "
+                       "endpoint_id = ?)");
+}
+
+/* Adds to 'set' the endpoints matching endpoint group 'filters' (JSON). */
+static void nb_epg_match(struct nb_tx *tx, const char *filters, struct nb_map *set)
+{
+    json_t *f = filters ? json_loads(filters, 0, NULL) : NULL, *v;
+    struct nb_sql q = {0};
+    struct nb_stmt *st = NULL;
+    const char *key;
+
+    nb_sql_add(&q, "SELECT id FROM endpoints WHERE 1 = 1");
+    json_object_foreach(f, key, v) {
+        nb_sql_addf(&q, " AND %s = ?", strcmp(key, "service_id") == 0   ? "service_id"
+                                       : strcmp(key, "region_id") == 0 ? "region_id"
+                                                                       : "interface");
+        nb_sql_text(&q, json_string_value(v));
+    }
+    if (nb_tx_query_sql(tx, &st, &q) == 0)
+        while (nb_stmt_next(st) > 0)
+            nb_map_set(set, nb_stmt_text(st, 0), NULL);
+    nb_stmt_done(st);
+    nb_sql_free(&q);
+    json_decref(f);
+}
+
+struct nb_map *nb_id_project_endpoint_set(struct nb_tx *tx, const char *project_id)
+{
+    struct nb_map *set = nb_map_new(NULL);
+    struct nb_stmt *st = NULL;
+    struct nb_sql filters = {0};
+
+    if (nb_tx_query(tx, &st, "SELECT endpoint_id FROM project_endpoints WHERE "
+                             "project_id = ?", "s", project_id) == 0)
+        while (nb_stmt_next(st) > 0)
+            nb_map_set(set, nb_stmt_text(st, 0), NULL);
+    nb_stmt_done(st);
+    st = NULL;
+    if (nb_tx_query(tx, &st, "SELECT g.filters FROM endpoint_groups g JOIN " EPG_ASSOC
+                             " a ON a.endpoint_group_id = g.id WHERE a.project_id = ?",
+                    "s", project_id) == 0)
+        while (nb_stmt_next(st) > 0)
+            nb_sql_text(&filters, nb_stmt_text(st, 0));
+    nb_stmt_done(st);
+    for (int i = 0; i < filters.n; i++)
+        nb_epg_match(tx, filters.args[i].s, set);
+    nb_sql_free(&filters);
+    if (!nb_map_size(set)) {
+        nb_map_free(set);
+        return NULL;
+    }
+    return set;
 }

@@ -133,6 +133,11 @@ void nb_id_cache_bump(void);
 /* The caller resolver registered with src/auth. */
 int nb_id_resolve_caller(struct nb_ctx *ctx, const struct nb_token *t,
                          struct nb_caller *out);
+/* The endpoints OS-EP-FILTER associates with a project, directly or
+ * through endpoint groups: a new set of ids (caller frees with
+ * nb_map_free), or NULL when the project has no association (then every
+ * endpoint is in its catalog). */
+struct nb_map *nb_id_project_endpoint_set(struct nb_tx *tx, const char *project_id);
 /* The catalog for a project (or unscoped when NULL): a new reference. */
 json_t *nb_id_catalog(struct nb_tx *tx, const char *project_id, const char *base_url);
 

@@ -79,6 +79,88 @@ static int nb_project_as_domain(struct nb_ctx *ctx, struct nb_tx *tx, json_t *ob
     return r;
 }
 
+/* How deep 'id' sits: 1 for a top-level project. */
+static int nb_project_depth(struct nb_tx *tx, const char *id)
+{
+    char cur[NB_IDSZ];
+    int depth = 0;
+    snprintf(cur, sizeof(cur), "%s", id);
+    while (depth < 64) {
+        char *parent = NULL;
+        depth++;
+        if (nb_tx_query_str(tx, &parent, "SELECT parent_id FROM projects WHERE id = ?",
+                            "s", cur) < 0 || !parent)
+            break;
+        snprintf(cur, sizeof(cur), "%s", parent);
+        free(parent);
+    }
+    return depth;
+}
+
+/* A parent, and every project above it, must be enabled, and the tree no
+ * deeper than [identity] max_project_tree_depth (resource/core.py). */
+static int nb_project_check_parent(struct nb_ctx *ctx, struct nb_tx *tx, const char *parent)
+{
+    int64_t disabled = 0;
+    char cur[NB_IDSZ];
+    int r = 0;
+
+    snprintf(cur, sizeof(cur), "%s", parent);
+    for (int depth = 0; r == 0 && depth < 64; depth++) {
+        char *up = NULL;
+        r = nb_tx_query_int(tx, &disabled, "SELECT count(*) FROM projects WHERE id = ? "
+                                           "AND enabled = 0", "s", cur);
+        if (r == 0 && disabled)
+            return nb_err_set(ctx, 400, "cannot create a project in a branch containing a "
+                                        "disabled project: %s", cur);
+        if (r < 0 || nb_tx_query_str(tx, &up, "SELECT parent_id FROM projects WHERE id = ?",
+                                     "s", cur) < 0 || !up)
+            break;
+        snprintf(cur, sizeof(cur), "%s", up);
+        free(up);
+    }
+    if (r == 0 && nb_project_depth(tx, parent) + 1 >
+                      nb_conf_int("identity", "max_project_tree_depth"))
+        r = nb_err_set(ctx, 403, "Max hierarchy depth reached for %s branch.", parent);
+    return r;
+}
+
+/* What Keystone's _update_project refuses; attributes "changed" to their
+ * current value are dropped. */
+static int nb_project_prepare_update(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
+                                     const json_t *cur)
+{
+    static const struct {
+        const char *attr;
+        int status;
+        const char *msg;
+    } fixed[] = {
+        {"domain_id", 400, "Update of `domain_id` is not allowed."},
+        {"is_domain", 400, "Update of `is_domain` is not allowed."},
+        {"parent_id", 403, "Update of `parent_id` is not allowed."},
+    };
+    int64_t enabled_kids = 0;
+    int r;
+
+    for (size_t i = 0; i < NB_ARRAY_SIZE(fixed); i++) {
+        json_t *v = json_object_get(obj, fixed[i].attr);
+        if (!v)
+            continue;
+        if (!json_equal(v, json_object_get(cur, fixed[i].attr)))
+            return nb_err_set(ctx, fixed[i].status, "%s", fixed[i].msg);
+        json_object_del(obj, fixed[i].attr);
+    }
+    if (!json_is_false(json_object_get(obj, "enabled")))
+        return 0;
+    r = nb_tx_query_int(tx, &enabled_kids, "SELECT count(*) FROM projects WHERE "
+                                           "parent_id = ? AND enabled = 1",
+                        "s", nb_json_str(cur, "id"));
+    if (r == 0 && enabled_kids)
+        r = nb_err_set(ctx, 403, "Cannot disable project %s since its subtree contains "
+                                 "enabled projects.", nb_json_str(cur, "id"));
+    return r;
+}
+
 static int nb_project_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
                               const json_t *cur)
 {
@@ -89,7 +171,7 @@ static int nb_project_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
     if (tags && (r = nb_tags_check(ctx, tags)) < 0)
         return r;
     if (cur)
-        return 0;
+        return nb_project_prepare_update(ctx, tx, obj, cur);
     if (json_is_true(json_object_get(obj, "is_domain")))
         return nb_project_as_domain(ctx, tx, obj);
     parent = nb_json_str(obj, "parent_id");
@@ -112,10 +194,16 @@ static int nb_project_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
                 json_object_set_new(obj, "parent_id", json_null());
                 return 0;
             }
-            return nb_err_set(ctx, 404, "Could not find project: %s.", parent);
+            /* api/projects.py: a missing parent is a validation error */
+            return nb_err_set(ctx, 400, "Could not find project: %s.", parent);
         }
         if (r < 0)
             return r;
+        r = nb_project_check_parent(ctx, tx, parent);
+        if (r < 0) {
+            free(pdom);
+            return r;
+        }
         if (domain && strcmp(domain, pdom) != 0) {
             free(pdom);
             return nb_err_set(ctx, 400, "Cannot create project, the parent (%s) is "
@@ -125,7 +213,13 @@ static int nb_project_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
         free(pdom);
         return 0;
     }
-    return nb_id_prepare_domain(ctx, tx, obj);
+    r = nb_id_prepare_domain(ctx, tx, obj);
+    if (r == -ENOENT) {          /* api/projects.py: DomainNotFound -> 400 */
+        int status = ctx->err_status;
+        ctx->err_status = 0;
+        r = nb_err_set(ctx, status == 404 ? 400 : status, "%s", ctx->err_msg);
+    }
+    return r;
 }
 
 static int nb_project_stored(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
@@ -265,7 +359,9 @@ static int nb_tags_begin(struct nb_req *req, const char *rule, bool write,
     }
     target = nb_id_target("project", proj);
     r = nb_req_enforce(req, rule, target);
-    if (r == -EACCES && !nb_policy_allows(ctx, "identity:get_project", target)) {
+    /* a reader who may not see the project is told it does not exist; a
+     * denied write stays a 403 (api.c, nb_id_enforce_entity) */
+    if (r == -EACCES && !write && !nb_policy_allows(ctx, "identity:get_project", target)) {
         ctx->err_status = 0;
         r = nb_err_set(ctx, 404, "Could not find project: %s.", id);
     }

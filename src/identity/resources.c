@@ -31,11 +31,13 @@ const struct nb_resource nb_res_domain = {
 static const struct nb_field nb_project_fields[] = {
     {"id", NB_FT_STR, ID, 64, NULL},
     {"name", NB_FT_STR, NAME, 64, NULL},
-    {"domain_id", NB_FT_STR, CRE | FIL | NUL, 64, NULL},
-    {"parent_id", NB_FT_STR, CRE | NUL, 64, NULL},
+    /* domain_id, parent_id, is_domain: "changing" them to their current
+     * value is accepted; the project's prepare refuses real changes */
+    {"domain_id", NB_FT_STR, MUT | FIL | NUL, 64, NULL},
+    {"parent_id", NB_FT_STR, MUT | NUL, 64, NULL},
     {"description", NB_FT_STR, MUT | NUL, 0, "\"\""},
     {"enabled", NB_FT_BOOL, MUT | FIL, 0, "true"},
-    {"is_domain", NB_FT_BOOL, CRE | FIL, 0, "false"},
+    {"is_domain", NB_FT_BOOL, MUT | FIL, 0, "false"},
     {"options", NB_FT_JSON, MUT, 0, "{}"},
     {"tags", NB_FT_JSON, MUT | NOCOL, 0, NULL},
 };
@@ -99,7 +101,7 @@ static const struct nb_field nb_endpoint_fields[] = {
     {"interface", NB_FT_STR, REQ | MUT | FIL, 0, NULL},
     {"region_id", NB_FT_STR, MUT | NUL | FIL, 255, NULL},
     {"service_id", NB_FT_STR, REQ | MUT | FIL, 64, NULL},
-    {"url", NB_FT_STR, REQ | MUT, 2048, NULL},
+    {"url", NB_FT_STR, REQ | MUT, 225, NULL},
     {"enabled", NB_FT_BOOL, MUT | FIL, 0, "true"},
 };
 const struct nb_resource nb_res_endpoint = {
@@ -136,7 +138,7 @@ const struct nb_resource nb_res_credential = {
 static const struct nb_field nb_consumer_fields[] = {
     {"id", NB_FT_STR, ID, 64, NULL},
     {"description", NB_FT_STR, MUT | NUL, 0, NULL},
-    {"secret", NB_FT_STR, HID, 0, NULL},
+    {"secret", NB_FT_STR, NB_FF_HIDDEN | CRE, 0, NULL},     /* made by prepare */
 };
 const struct nb_resource nb_res_consumer = {
     "consumer", "consumers", "consumers", R(nb_consumer_fields), true,

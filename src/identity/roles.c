@@ -95,9 +95,9 @@ static int nb_implies_reply(struct nb_req *req, struct nb_tx *tx, int status)
                             nb_role_ref(req, tx, nb_req_param(req, 1)));
     char *self = nb_xasprintf("%s/identity/v3/roles/%s/implies/%s", nb_req_base_url(req),
                               nb_req_param(req, 0), nb_req_param(req, 1));
-    json_object_set_new(inf, "links", json_pack("{s:s}", "self", self));
+    json_t *body = json_pack("{s:o,s:{s:s}}", "role_inference", inf, "links", "self", self);
     free(self);
-    return nb_reply_json(req, status, json_pack("{s:o}", "role_inference", inf));
+    return nb_reply_json(req, status, body);
 }
 
 int nb_id_implies_create(struct nb_req *req)
@@ -108,6 +108,20 @@ int nb_id_implies_create(struct nb_req *req)
         return r;
     if (strcmp(nb_req_param(req, 0), nb_req_param(req, 1)) == 0)
         r = nb_req_err(req, 400, "A role cannot imply itself.");
+    if (r == 0) {
+        /* [identity] prohibited_implied_roles: no one gets admin by implication */
+        char *name = NULL, *list = nb_xstrdup(nb_conf_str("identity", "prohibited_implied_roles"));
+        char *save = NULL;
+        if (nb_tx_query_str(tx, &name, "SELECT name FROM roles WHERE id = ?", "s",
+                            nb_req_param(req, 1)) == 0)
+            for (char *t = strtok_r(list, ", ", &save); t && r == 0;
+                 t = strtok_r(NULL, ", ", &save))
+                if (strcmp(t, name) == 0)
+                    r = nb_req_err(req, 403, "%s cannot be an implied roles.",
+                                   nb_req_param(req, 1));
+        free(name);
+        free(list);
+    }
     if (r == 0) {
         /* Keystone: a global role cannot imply a domain-specific one */
         int64_t bad = 0;
@@ -195,9 +209,10 @@ int nb_id_implies_list(struct nb_req *req)
     nb_tx_rollback(tx);
     self = nb_xasprintf("%s/identity/v3/roles/%s/implies", nb_req_base_url(req),
                         nb_req_param(req, 0));
-    json_object_set_new(inf, "links", json_pack("{s:s}", "self", self));
+    r = nb_reply_json(req, 200, json_pack("{s:o,s:{s:s}}", "role_inference", inf, "links",
+                                          "self", self));
     free(self);
-    return nb_reply_json(req, 200, json_pack("{s:o}", "role_inference", inf));
+    return r;
 }
 
 int nb_id_role_inferences(struct nb_req *req)

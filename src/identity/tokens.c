@@ -39,11 +39,30 @@ static void nb_token_delegation(struct nb_tx *tx, const struct nb_token *t, json
     if (t->app_cred_id[0] &&
         nb_tx_query(tx, &st, "SELECT name, unrestricted FROM application_credentials "
                              "WHERE id = ?", "s", t->app_cred_id) == 0 &&
-        nb_stmt_next(st) > 0)
-        json_object_set_new(tok, "application_credential",
-                            json_pack("{s:s,s:s,s:b}", "id", t->app_cred_id, "name",
-                                      nb_stmt_text(st, 0), "restricted",
-                                      nb_stmt_int(st, 1) == 0));
+        nb_stmt_next(st) > 0) {
+        json_t *ac = json_pack("{s:s,s:s,s:b}", "id", t->app_cred_id, "name",
+                               nb_stmt_text(st, 0), "restricted", nb_stmt_int(st, 1) == 0);
+        json_t *rules = json_array();
+        nb_stmt_done(st);
+        st = NULL;
+        /* a credential limited to some API calls says which */
+        if (nb_tx_query(tx, &st, "SELECT r.id, r.service, r.path, r.method FROM "
+                                 "access_rules r JOIN application_credential_access_rules a "
+                                 "ON a.access_rule_id = r.id WHERE "
+                                 "a.application_credential_id = ? ORDER BY r.id",
+                        "s", t->app_cred_id) == 0)
+            while (nb_stmt_next(st) > 0)
+                json_array_append_new(rules, json_pack("{s:s,s:s?,s:s?,s:s?}", "id",
+                                                       nb_stmt_text(st, 0), "service",
+                                                       nb_stmt_text(st, 1), "path",
+                                                       nb_stmt_text(st, 2), "method",
+                                                       nb_stmt_text(st, 3)));
+        if (json_array_size(rules))
+            json_object_set_new(ac, "access_rules", rules);
+        else
+            json_decref(rules);
+        json_object_set_new(tok, "application_credential", ac);
+    }
     nb_stmt_done(st);
 }
 
@@ -150,7 +169,7 @@ static int nb_subject(struct nb_req *req, const char *rule, struct nb_token *t,
         return nb_req_enforce(req, rule, NULL);     /* 401 */
     if (!subject) {
         nb_req_policy_done(req);
-        return nb_err_set(ctx, 400, "X-Subject-Token is required to validate a token.");
+        return nb_err_set(ctx, 404, "Could not find token: No token in the request.");
     }
     r = nb_auth_validate(ctx, subject, ae && (!*ae || nb_str_is_true(ae)), t, c);
     if (r < 0) {

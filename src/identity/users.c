@@ -30,7 +30,19 @@ static int nb_user_hash_password(struct nb_ctx *ctx, json_t *obj)
 static int nb_user_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
                            const json_t *cur)
 {
-    int r = nb_user_hash_password(ctx, obj);
+    const char *dp = nb_json_str(obj, "default_project_id");
+    int64_t is_domain = 0;
+    int r = 0;
+
+    /* identity/core.py _assert_default_project_id_is_not_domain */
+    if (dp)
+        r = nb_tx_query_int(tx, &is_domain, "SELECT count(*) FROM domains WHERE id = ?",
+                            "s", dp);
+    if (r == 0 && is_domain)
+        return nb_err_set(ctx, 400, "User's default project ID cannot be a domain ID: %s",
+                          dp);
+    if (r == 0)
+        r = nb_user_hash_password(ctx, obj);
     if (r < 0 || cur)
         return r;
     json_object_set_new(obj, "created_at", json_integer(nb_now_us()));
@@ -94,6 +106,14 @@ int nb_id_user_password(struct nb_req *req)
 
     if (!u)
         return -EINVAL;
+    {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)u, key, v)     /* additionalProperties: false */
+            if (strcmp(key, "original_password") != 0 && strcmp(key, "password") != 0)
+                return nb_err_set(ctx, 400, "Additional properties are not allowed ('%s' "
+                                            "was unexpected)", key);
+    }
     orig = nb_json_str(u, "original_password");
     pw = nb_json_str(u, "password");
     if (!orig)
@@ -104,8 +124,10 @@ int nb_id_user_password(struct nb_req *req)
     if (r < 0)
         return r;
     r = nb_tx_query_str(tx, &hash, "SELECT password_hash FROM users WHERE id = ?", "s", id);
-    if (r == -ENOENT)
-        r = nb_err_set(ctx, 404, "Could not find user: %s.", id);
+    if (r == -ENOENT) {         /* unknown and wrong look alike: 401 */
+        nb_password_verify(NULL, orig);
+        r = nb_err_set(ctx, 401, "The request you have made requires authentication.");
+    }
     if (r == 0 && nb_password_verify(hash, orig) < 0)
         r = nb_err_set(ctx, 401, "The request you have made requires authentication.");
     if (r == 0)
