@@ -221,7 +221,18 @@ int nb_time_parse(const char *s, int64_t *us)
     }
     if (*p)
         return -EINVAL;
-    *us = ((int64_t)timegm(&tm) - offset) * 1000000 + micros;
+    {
+        /* strptime takes "02-30": a date that does not exist must not
+         * quietly become March 2nd */
+        struct tm want = tm, got;
+        time_t secs = timegm(&tm);
+        gmtime_r(&secs, &got);
+        if (got.tm_mday != want.tm_mday || got.tm_mon != want.tm_mon ||
+            got.tm_year != want.tm_year || got.tm_hour != want.tm_hour ||
+            got.tm_min != want.tm_min || got.tm_sec != want.tm_sec)
+            return -EINVAL;
+        *us = ((int64_t)secs - offset) * 1000000 + micros;
+    }
     return 0;
 }
 
