@@ -34,27 +34,54 @@ static int nb_key_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Reads every key file of 'dir' into 'out'; returns the count or <0. */
-static int nb_keys_read(const char *dir, struct nb_key *out)
+static int nb_u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The numbers of every key file in 'dir', ascending, in a new array the
+ * caller frees (*out may be NULL when there are none). */
+static int nb_keys_list(const char *dir, uint32_t **out)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
-    int n = 0;
+    uint32_t *ids = NULL;
+    int n = 0, cap = 0;
 
     if (!d)
         return -errno;
-    while ((de = readdir(d)) && n < NB_MAX_KEYS) {
-        char *path, *text = NULL;
+    while ((de = readdir(d))) {
+        long id;
+        if (nb_str_to_long(de->d_name, &id) < 0 || id <= 0 || id > UINT32_MAX)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = nb_xrealloc(ids, sizeof(*ids) * (size_t)cap);
+        }
+        ids[n++] = (uint32_t)id;
+    }
+    closedir(d);
+    qsort(ids, (size_t)n, sizeof(*ids), nb_u32_cmp);
+    *out = ids;
+    return n;
+}
+
+/* Reads the newest NB_MAX_KEYS keys of 'dir' into 'out' (ascending);
+ * returns the count or <0. */
+static int nb_keys_read(const char *dir, struct nb_key *out)
+{
+    uint32_t *ids = NULL;
+    int total = nb_keys_list(dir, &ids), n = 0;
+
+    for (int i = total > NB_MAX_KEYS ? total - NB_MAX_KEYS : 0; i < total; i++) {
+        char *path = nb_xasprintf("%s/%u", dir, ids[i]), *text = NULL;
         unsigned char *raw = NULL;
         size_t len = 0;
-        long id;
-        if (nb_str_to_long(de->d_name, &id) < 0 || id <= 0)
-            continue;
-        path = nb_xasprintf("%s/%s", dir, de->d_name);
         if (nb_file_read(path, &text, NULL) == 0) {
             text[strcspn(text, "\r\n")] = '\0';
             if (nb_b64url_decode(text, &raw, &len) == 0 && len == NB_KEY_BYTES) {
-                out[n].id = (uint32_t)id;
+                out[n].id = ids[i];
                 memcpy(out[n].k, raw, NB_KEY_BYTES);
                 n++;
             } else {
@@ -67,9 +94,8 @@ static int nb_keys_read(const char *dir, struct nb_key *out)
         free(text);
         free(path);
     }
-    closedir(d);
-    qsort(out, (size_t)n, sizeof(*out), nb_key_cmp);
-    return n;
+    free(ids);
+    return total < 0 ? total : n;
 }
 
 static int nb_key_write(const char *dir, uint32_t id)
@@ -141,29 +167,28 @@ void nb_keys_shutdown(void)
 
 int nb_keys_rotate(const char *dir, int max_active)
 {
-    struct nb_key tmp[NB_MAX_KEYS];
+    uint32_t *ids = NULL;
     int n, r;
 
     if (max_active < 2)
         max_active = 2;
+    if (max_active > NB_MAX_KEYS)
+        max_active = NB_MAX_KEYS;
     r = nb_mkdir_p(dir, 0700);
     if (r < 0)
         return r;
-    n = nb_keys_read(dir, tmp);
+    n = nb_keys_list(dir, &ids);
     if (n < 0)
         return n;
-    r = nb_key_write(dir, n ? tmp[n - 1].id + 1 : 1);
-    if (r < 0)
-        goto out;
+    r = nb_key_write(dir, n ? ids[n - 1] + 1 : 1);
     /* keep the newest max_active (the new one included) */
-    for (int i = 0; i < n + 1 - max_active; i++) {
-        char *path = nb_xasprintf("%s/%u", dir, tmp[i].id);
+    for (int i = 0; r == 0 && i < n + 1 - max_active; i++) {
+        char *path = nb_xasprintf("%s/%u", dir, ids[i]);
         if (unlink(path) < 0)
             nb_warn("keys: cannot remove %s", path);
         free(path);
     }
-out:
-    sodium_memzero(tmp, sizeof(tmp));
+    free(ids);
     return r;
 }
 
