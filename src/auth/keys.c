@@ -28,12 +28,6 @@ static int nb_nkeys;
 static struct timespec nb_keys_mtime;
 static int64_t nb_keys_checked;           /* monotonic µs of the last stat */
 
-static int nb_key_cmp(const void *a, const void *b)
-{
-    const struct nb_key *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static int nb_u32_cmp(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
