@@ -40,7 +40,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 SUITES=${SUITES:-unit unit-postgresql cli api-sqlite api-postgresql e2e}
 # the unit binaries that use a database (see tests/unit/nbt.h, nbt_db_url)
 UNIT_DB_TESTS=${UNIT_DB_TESTS:-test_db test_resource test_revoke}
-UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-1800}
 
 logs=$build/test-logs
@@ -67,8 +67,14 @@ nb_unit_exec() {
     local log=$1 exe=$2 tmp rc
     shift 2
     tmp=$(mktemp -d /tmp/nubis-unit-cwd.XXXXXX)
-    (cd "$tmp" && CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 "$UNIT_TIMEOUT" "$exe" "$@") \
-        >>"$log.tap" 2>>"$log.err"
+    # the outer subshell's stderr hides bash's own "Aborted"/"Alarm clock"
+    # notes; the binary's stderr goes to the log
+    (
+        cd "$tmp" &&
+            CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 "$UNIT_TIMEOUT" "$exe" "$@" \
+                >>"$log.tap" 2>>"$log.err"
+        exit $?
+    ) 2>/dev/null
     rc=$?
     rm -rf "$tmp"
     return $rc

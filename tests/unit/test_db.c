@@ -3,6 +3,8 @@
  * PostgreSQL too when NUBIS_TEST_PG_URI is set: see nbt.h). */
 #include "nbt.h"
 
+#include <pthread.h>
+
 struct nbt_db {
     char *dir;
     char *url;
@@ -440,6 +442,73 @@ static void test_db_committed_data_visible_to_new_connection(void **state)
     nb_db_close(other);
 }
 
+struct nbt_worker {
+    struct nb_db *db;
+    pthread_barrier_t *go;
+    int done, errors;
+};
+
+/* Read transactions only: a connection wrongly shared by two threads then
+ * shows as errors at once, instead of as a write lock held for good that
+ * every later writer would wait out (15 s busy timeout). */
+static void *nbt_worker_run(void *arg)
+{
+    struct nbt_worker *w = arg;
+    pthread_barrier_wait(w->go);
+    for (int i = 0; i < 25 && !w->errors; i++) {
+        struct nb_tx *tx = NULL;
+        int64_t n = -1;
+        if (nb_tx_begin(w->db, false, &tx) < 0) {
+            w->errors++;
+            continue;
+        }
+        if (nb_tx_query_int(tx, &n, "SELECT count(*) FROM things", NULL) < 0 || n != 3)
+            w->errors++;
+        else
+            w->done++;
+        nb_tx_rollback(tx);
+    }
+    return NULL;
+}
+
+/* Threads that start transactions at once on a pool that still has to
+ * open its connections: each must get a connection of its own (a slot
+ * that one thread is still connecting is not free for another). */
+static void test_db_concurrent_transactions_get_distinct_connections(void **state)
+{
+    struct nbt_db *t = *state;
+    struct nb_db *db = NULL;
+    struct nb_tx *tx = NULL;
+    struct nbt_worker w[8];
+    pthread_barrier_t go;
+    pthread_t th[8];
+    int done = 0, errors = 0;
+    /* two threads on one connection can also deadlock (libpq): fail in
+     * bounded time rather than hang the suite */
+    alarm(20);
+    nbt_migrate(t->db);
+    assert_int_equal(nb_tx_begin(t->db, true, &tx), 0);
+    assert_int_equal(nb_tx_exec(tx, NULL, "INSERT INTO things (id, name) VALUES "
+                                          "('a', 'A'), ('b', 'B'), ('c', 'C')", NULL), 0);
+    assert_int_equal(nb_tx_commit(tx), 0);
+    assert_int_equal(nb_db_open(t->url, 8, &db), 0);    /* 1 of 8 connected */
+    pthread_barrier_init(&go, NULL, 8);
+    for (int i = 0; i < 8; i++) {
+        w[i] = (struct nbt_worker){.db = db, .go = &go};
+        assert_int_equal(pthread_create(&th[i], NULL, nbt_worker_run, &w[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        errors += w[i].errors;
+        done += w[i].done;
+    }
+    alarm(0);
+    pthread_barrier_destroy(&go);
+    nb_db_close(db);
+    assert_int_equal(errors, 0);
+    assert_int_equal(done, 8 * 25);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, nbt_setup, nbt_teardown)
@@ -462,6 +531,7 @@ int main(int argc, char **argv)
         T(test_db_sql_builder_binds_in_order),
         T(test_db_upsert_on_conflict),
         T(test_db_committed_data_visible_to_new_connection),
+        T(test_db_concurrent_transactions_get_distinct_connections),
     };
     return NBT_MAIN("db", tests, NULL, NULL);
 }
