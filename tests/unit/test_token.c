@@ -346,6 +346,26 @@ static void test_token_keys_ignore_malformed_files(void **state)
     free(s);
 }
 
+/* More key files than are kept in memory (64): the newest still encrypts,
+ * and a rotation never reuses the number of an existing key. */
+static void test_token_more_than_64_keys_newest_is_primary(void **state)
+{
+    struct nbt_keys *k = *state;
+    struct nb_token t, back;
+    char *s = NULL;
+    (void)state;
+    for (int i = 0; i < 70; i++)
+        assert_int_equal(nb_keys_rotate(k->keys, 100), 0);     /* keys 1..71 */
+    assert_int_equal(nb_keys_init(k->keys), 0);
+    nbt_token(&t);
+    assert_int_equal(nb_token_encode(&t, &s), 0);
+    assert_int_equal(nbt_token_kid(s), 71);
+    assert_int_equal(nb_keys_rotate(k->keys, 100), 0);         /* key 72, new */
+    assert_int_equal(nb_keys_init(k->keys), 0);
+    assert_int_equal(nb_token_decode(s, &back), 0);            /* 71 untouched */
+    free(s);
+}
+
 static void test_token_audit_str_is_22_chars(void **state)
 {
     unsigned char audit[NB_AUDIT_LEN];
@@ -375,6 +395,7 @@ int main(int argc, char **argv)
         T(test_token_rotation_keeps_at_least_two_keys),
         T(test_token_rotation_noticed_without_restart),
         T(test_token_keys_ignore_malformed_files),
+        T(test_token_more_than_64_keys_newest_is_primary),
         T(test_token_audit_str_is_22_chars),
     };
     return NBT_MAIN("token", tests, NULL, NULL);
