@@ -14,6 +14,7 @@ each other or on the order they run in.
 import json as _json
 import os
 import re
+import threading
 import time
 import unittest
 import uuid
@@ -35,8 +36,17 @@ SEEN = []
 # responses that came back without a well-formed request id
 BAD_REQUEST_IDS = []
 
-_session = requests.Session()
+_local = threading.local()
 _UNSET = object()
+
+
+def _session():
+    """A keep-alive session per thread (requests sessions are not meant
+    to be shared between threads)."""
+    s = getattr(_local, "session", None)
+    if s is None:
+        s = _local.session = requests.Session()
+    return s
 
 
 def uniq(prefix="t"):
@@ -97,7 +107,7 @@ def call(method, path, token=_UNSET, json=_UNSET, data=None, headers=None,
         req_body = data
     if headers:
         h.update(headers)
-    r = _session.request(method, url, data=data, headers=h, params=params,
+    r = _session().request(method, url, data=data, headers=h, params=params,
                          timeout=30)
     rel = url[len(IDENTITY):] if url.startswith(IDENTITY) else url
     SEEN.append((method, rel.split("?")[0]))

@@ -228,12 +228,11 @@ class TestApplicationCredentials(Base):
 
 
 class TestApplicationCredentialRules(Base):
-    def test_member_cannot_create_for_another_user_404(self):
-        # the user of the URL is not visible to a member: 404
+    def test_member_cannot_create_for_another_user_403(self):
         other = new_user()
         r = post(self.path(user=other), {"application_credential": {"name": uniq("a")}},
                  token=self.tok)
-        self.assertError(r, 404)
+        self.assertError(r, 403)
         self.assertEqual(get(self.path(user=other)).body["application_credentials"], [])
 
     def test_admin_cannot_create_for_another_user_403(self):
@@ -250,12 +249,15 @@ class TestApplicationCredentialRules(Base):
         self.assertStatus(get(self.path(ac["id"])), 200)
         self.assertStatus(delete(self.path(ac["id"])), 204)
 
-    def test_member_cannot_see_anothers_credentials_404(self):
+    def test_member_cannot_see_or_delete_anothers_credentials(self):
+        # the house rule (src/identity/api.c nb_id_enforce_entity): a read of
+        # what the caller cannot see is a 404, a denied write a 403 whether
+        # or not the entity exists (tempest test_project_delete_by_unauthorized_user)
         ac = self.create()
         m = member_context()
         self.assertError(get(self.path(), token=m["token"]), 404)
         self.assertError(get(self.path(ac["id"]), token=m["token"]), 404)
-        self.assertError(delete(self.path(ac["id"]), token=m["token"]), 404)
+        self.assertError(delete(self.path(ac["id"]), token=m["token"]), 403)
         self.assertStatus(get(self.path(ac["id"]), token=self.tok), 200)
 
     def test_restricted_token_cannot_manage_credentials_403(self):
@@ -375,13 +377,13 @@ class TestAccessRules(Base):
         self.assertError(get(self.rules_path(uuid.uuid4().hex), token=self.tok), 404)
         self.assertError(delete(self.rules_path(uuid.uuid4().hex), token=self.tok), 404)
 
-    def test_member_cannot_see_anothers_rules_404(self):
+    def test_member_cannot_see_or_delete_anothers_rules(self):
         ac = self.create(access_rules=[dict(self.RULE)])
         rid = ac["access_rules"][0]["id"]
         m = member_context()
         self.assertError(get(self.rules_path(rid), token=m["token"]), 404)
         self.assertError(get(self.rules_path(), token=m["token"]), 404)
-        self.assertError(delete(self.rules_path(rid), token=m["token"]), 404)
+        self.assertError(delete(self.rules_path(rid), token=m["token"]), 403)
 
     def test_no_token_401(self):
         self.assertError(get(self.rules_path(), token=None), 401)

@@ -171,13 +171,16 @@ class TestCredentialsRbac(TestCase):
         self.assertEqual(get("/credentials", params={"user_id": other["id"]})
                          .body["credentials"], [])
 
-    def test_member_cannot_see_or_touch_others_credentials_404(self):
+    def test_member_cannot_see_or_touch_others_credentials(self):
+        # the house rule (src/identity/api.c nb_id_enforce_entity): a read of
+        # what the caller cannot see is a 404, a denied write a 403 whether
+        # or not the entity exists (tempest test_project_delete_by_unauthorized_user)
         m = member_context()
         c = new_credential(new_user()["id"])
         self.assertError(get("/credentials/" + c["id"], token=m["token"]), 404)
         self.assertError(patch("/credentials/" + c["id"], {"credential": {"blob": "h"}},
-                               token=m["token"]), 404)
-        self.assertError(delete("/credentials/" + c["id"], token=m["token"]), 404)
+                               token=m["token"]), 403)
+        self.assertError(delete("/credentials/" + c["id"], token=m["token"]), 403)
         self.assertEqual(self.assertExists("/credentials/" + c["id"])["credential"]
                          ["blob"], c["blob"])
 
@@ -239,13 +242,11 @@ class TestEc2Credentials(TestCase):
         self.assertError(get(self.path(u, uuid.uuid4().hex)), 404)
         self.assertError(delete(self.path(u, uuid.uuid4().hex)), 404)
 
-    def test_member_cannot_create_ec2_for_another_user_404(self):
+    def test_member_cannot_create_ec2_for_another_user_403(self):
         m = member_context()
         other = new_user()
         r = post(self.path(other), {"tenant_id": m["project"]["id"]}, token=m["token"])
-        # the user of the URL is not visible to the member: 404, as for
-        # /users/{id}/groups and /users/{id}/projects
-        self.assertError(r, 404)
+        self.assertError(r, 403)
         self.assertEqual(get(self.path(other)).body["credentials"], [])
 
     def test_member_cannot_read_anothers_ec2_credential(self):
@@ -257,7 +258,7 @@ class TestEc2Credentials(TestCase):
         r = get(self.path(other, c["access"]), token=m["token"])
         self.assertError(r, 404)
         r = delete(self.path(other, c["access"]), token=m["token"])
-        self.assertError(r, 404)
+        self.assertError(r, 403)
         self.assertStatus(get(self.path(other, c["access"])), 200)
 
     def test_no_token_401(self):

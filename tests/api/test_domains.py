@@ -217,18 +217,21 @@ class TestDomainRbac(TestCase):
         self.assertNotEqual(self.assertExists("/domains/default")["domain"]
                             ["description"], "hacked")
 
-    def test_member_update_other_domain_404(self):
+    def test_member_update_other_domain_403(self):
+        # the house rule (src/identity/api.c nb_id_enforce_entity): a read of
+        # what the caller cannot see is a 404, a denied write a 403 whether
+        # or not the entity exists (tempest test_project_delete_by_unauthorized_user)
         d = new_domain()
         r = patch("/domains/" + d["id"], {"domain": {"description": "hacked"}},
                   token=member_context()["token"])
-        self.assertError(r, 404)
+        self.assertError(r, 403)
         self.assertEqual(self.assertExists("/domains/" + d["id"])["domain"]
                          ["description"], d["description"])
 
-    def test_member_delete_other_domain_404(self):
+    def test_member_delete_other_domain_403(self):
         d = new_domain(enabled=False)
         self.assertError(delete("/domains/" + d["id"], token=member_context()["token"]),
-                         404)
+                         403)
         self.assertExists("/domains/" + d["id"])
 
     def test_no_token_401(self):

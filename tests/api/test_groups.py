@@ -195,17 +195,19 @@ class TestGroupRbac(TestCase):
         self.assertError(r, 403)
         self.assertEqual(get("/groups", params={"name": name}).body["groups"], [])
 
-    def test_member_add_self_to_unseen_group_404(self):
-        # a group the member may not see is a 404, as for get/update/delete
-        # (ARCHITECTURE.md: never a 403 that leaks existence)
+    def test_member_add_self_to_group_403(self):
+        # the house rule (src/identity/api.c nb_id_enforce_entity): a read of
+        # what the caller cannot see is a 404, a denied write a 403 whether
+        # or not the entity exists (tempest test_project_delete_by_unauthorized_user)
         m = member_context()
         g = new_group(domain_id=new_domain()["id"])
         r = put("/groups/%s/users/%s" % (g["id"], m["user"]["id"]), token=m["token"])
-        self.assertError(r, 404)
+        self.assertError(r, 403)
+        self.assertEqual(get("/groups/%s/users" % g["id"]).body["users"], [])
         self.assertEqual(get("/groups/%s/users" % g["id"]).body["users"], [])
 
-    def test_member_delete_group_denied(self):
+    def test_member_delete_group_403(self):
         g = new_group(domain_id=new_domain()["id"])
         r = delete("/groups/" + g["id"], token=member_context()["token"])
-        self.assertError(r, 404)
+        self.assertError(r, 403)
         self.assertExists("/groups/" + g["id"])

@@ -285,19 +285,30 @@ class TestProjectRbac(TestCase):
         self.assertNotEqual(self.assertExists("/projects/" + m["project"]["id"])
                             ["project"]["description"], "h")
 
-    def test_member_update_other_project_404(self):
+    def test_member_update_other_project_403(self):
+        # the house rule (src/identity/api.c nb_id_enforce_entity): a read of
+        # what the caller cannot see is a 404, a denied write a 403 whether
+        # or not the entity exists (tempest test_project_delete_by_unauthorized_user)
         p = new_project()
         r = patch("/projects/" + p["id"], {"project": {"description": "h"}},
                   token=member_context()["token"])
-        self.assertError(r, 404)
+        self.assertError(r, 403)
         self.assertEqual(self.assertExists("/projects/" + p["id"])["project"]
                          ["description"], "")
 
-    def test_member_delete_other_project_404(self):
+    def test_member_delete_other_project_403(self):
         p = new_project()
         self.assertError(delete("/projects/" + p["id"], token=member_context()["token"]),
-                         404)
+                         403)
         self.assertExists("/projects/" + p["id"])
+
+    def test_member_write_to_unknown_project_403(self):
+        # the same answer as for an existing project: nothing leaks
+        m = member_context()
+        pid = uuid.uuid4().hex
+        self.assertError(delete("/projects/" + pid, token=m["token"]), 403)
+        self.assertError(patch("/projects/" + pid, {"project": {"description": "h"}},
+                               token=m["token"]), 403)
 
     def test_member_delete_own_project_403(self):
         m = member_context()
@@ -452,6 +463,6 @@ class TestProjectTags(TestCase):
                          403)
         self.assertNotIn("x", get(self.path(m["project"])).body["tags"])
         other = new_project(tags=["keep"])
-        self.assertError(delete(self.path(other), token=m["token"]), 404)
-        self.assertError(delete(self.path(other, "keep"), token=m["token"]), 404)
+        self.assertError(delete(self.path(other), token=m["token"]), 403)
+        self.assertError(delete(self.path(other, "keep"), token=m["token"]), 403)
         self.assertEqual(get(self.path(other)).body["tags"], ["keep"])

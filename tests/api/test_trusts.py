@@ -150,12 +150,12 @@ class TestTrusts(Base):
         self.assertError(r, 403)
         self.assertStatus(get(TRUSTS + "/" + t["id"], token=self.tok), 200)
 
-    def test_unrelated_user_cannot_see_404(self):
+    def test_unrelated_user_cannot_see_or_delete(self):
         t = self.create()
         m = member_context()
         self.assertError(get(TRUSTS + "/" + t["id"], token=m["token"]), 404)
         self.assertError(get(TRUSTS + "/%s/roles" % t["id"], token=m["token"]), 404)
-        self.assertError(delete(TRUSTS + "/" + t["id"], token=m["token"]), 404)
+        self.assertError(delete(TRUSTS + "/" + t["id"], token=m["token"]), 403)
         self.assertStatus(get(TRUSTS + "/" + t["id"], token=self.tok), 200)
 
 

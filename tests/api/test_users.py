@@ -357,18 +357,21 @@ class TestUserRbac(TestCase):
         self.assertNotEqual(self.assertExists("/users/" + m["user"]["id"])["user"]
                             .get("email"), "me@x")
 
-    def test_member_update_other_user_404(self):
+    def test_member_update_other_user_403(self):
+        # the house rule (src/identity/api.c nb_id_enforce_entity): a read of
+        # what the caller cannot see is a 404, a denied write a 403 whether
+        # or not the entity exists (tempest test_project_delete_by_unauthorized_user)
         other = new_user()
         r = patch("/users/" + other["id"], {"user": {"enabled": False}},
                   token=member_context()["token"])
-        self.assertError(r, 404)
+        self.assertError(r, 403)
         self.assertIs(self.assertExists("/users/" + other["id"])["user"]["enabled"],
                       True)
 
-    def test_member_delete_other_user_404(self):
+    def test_member_delete_other_user_403(self):
         other = new_user()
         self.assertError(delete("/users/" + other["id"], token=member_context()["token"]),
-                         404)
+                         403)
         self.assertExists("/users/" + other["id"])
 
     def test_member_list_other_users_groups_404(self):
