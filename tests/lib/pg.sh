@@ -19,7 +19,8 @@
 #       anything; call nb_pg_start, and nb_pg_stop from your own EXIT trap.
 #
 # Exported by nb_pg_start:
-#   NUBIS_PG_URI   libpq URI of an empty database "nubis", e.g.
+#   NUBIS_PG_URI   libpq URI of an empty database "nubis" as role "nubis",
+#                  which may create more databases, e.g.
 #                  postgresql://nubis@127.0.0.1:PORT/nubis
 #   PGHOST PGPORT PGUSER   so psql/createdb reach the server as its superuser
 #   NUBIS_PG_DIR   the temp dir (data, socket, log)
