@@ -99,8 +99,9 @@ static int nb_db_acquire(struct nb_db *db, struct nb_dbconn **out)
         for (int i = 0; i < db->size && !c; i++)
             if (!db->conns[i].busy && db->conns[i].impl)
                 c = &db->conns[i];
+        /* an empty slot, unless another thread is connecting it */
         for (int i = 0; i < db->size && !c; i++)
-            if (!db->conns[i].impl)
+            if (!db->conns[i].busy && !db->conns[i].impl)
                 c = &db->conns[i];
         if (c)
             break;

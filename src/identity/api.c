@@ -600,6 +600,8 @@ int nb_id_crud_create(struct nb_req *req)
         nb_uuid_hex(id);
         json_object_set_new(obj, "id", json_string(id));
     }
+    if (kind->pre && (r = kind->pre(ctx, obj)) < 0)
+        goto out;
     r = nb_tx_begin(nb_id_db, true, &tx);
     if (r < 0)
         goto out;
@@ -637,10 +639,9 @@ int nb_id_crud_update(struct nb_req *req)
     json_t *cur = NULL, *changes = NULL;
     int r;
 
-    r = nb_tx_begin(nb_id_db, true, &tx);
-    if (r < 0)
-        return r;
-    r = nb_id_load_tx(ctx, tx, kind, id, &cur);
+    /* checks first, in a read transaction; the write holds no lock longer
+     * than the write itself (nb_res_update answers 404 if the row went) */
+    r = nb_id_load(ctx, kind, id, &cur);
     if (r == -ENOENT)
         r = nb_id_missing(req, kind, "update", id);
     if (r == 0)
@@ -652,7 +653,14 @@ int nb_id_crud_update(struct nb_req *req)
         else
             r = in ? nb_res_parse(ctx, kind->res, in, false, &changes) : -EINVAL;
     }
-    if (r == 0 && kind->prepare)
+    if (r == 0 && kind->pre)
+        r = kind->pre(ctx, changes);
+    if (r < 0)
+        goto out;
+    r = nb_tx_begin(nb_id_db, true, &tx);
+    if (r < 0)
+        goto out;
+    if (kind->prepare)
         r = kind->prepare(ctx, tx, changes, cur);
     if (r == 0)
         r = nb_res_update(ctx, tx, kind->res, id, changes);
@@ -663,6 +671,7 @@ int nb_id_crud_update(struct nb_req *req)
         kind->after_write(ctx, cur, changes);
     if (r == 0)
         r = nb_id_reply_fresh(req, kind, 200, id, NULL);
+out:
     json_decref(cur);
     json_decref(changes);
     return r;

@@ -291,8 +291,18 @@ static int nb_auth_trust(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *ref
     if (uses == 0)
         return nb_err_set(ctx, 401, "Trust %s has no remaining uses.", id);
     if (uses > 0) {
-        r = nb_tx_exec(tx, NULL, "UPDATE trusts SET remaining_uses = remaining_uses - 1 "
-                                 "WHERE id = ?", "s", id);
+        /* spent in a short write of its own; the condition makes two
+         * concurrent uses of the last one fail one of them */
+        struct nb_tx *wtx = NULL;
+        int changed = 0;
+        r = nb_tx_begin(nb_id_db, true, &wtx);
+        if (r == 0)
+            r = nb_tx_exec(wtx, &changed, "UPDATE trusts SET remaining_uses = "
+                                          "remaining_uses - 1 WHERE id = ? AND "
+                                          "remaining_uses > 0", "s", id);
+        if (r == 0 && !changed)
+            r = nb_err_set(ctx, 401, "Trust %s has no remaining uses.", id);
+        r = r < 0 ? (nb_tx_rollback(wtx), r) : nb_tx_commit(wtx);
         if (r < 0)
             return r;
     }
@@ -387,7 +397,8 @@ int nb_id_authenticate(struct nb_ctx *ctx, const json_t *auth, const char *subje
     if (!methods || !json_array_size(methods))
         return nb_err_set(ctx, 400, "Invalid input for field 'identity/methods': "
                                     "'methods' is a required property");
-    r = nb_tx_begin(nb_id_db, true, &tx);
+    /* a read transaction: password hashing must not hold the write lock */
+    r = nb_tx_begin(nb_id_db, false, &tx);
     if (r < 0)
         return r;
     json_array_foreach(methods, i, m) {
@@ -437,10 +448,8 @@ int nb_id_authenticate(struct nb_ctx *ctx, const json_t *auth, const char *subje
             snprintf(t->scope_domain_id, sizeof(t->scope_domain_id), "%s", dom);
         free(dom);
     }
-    r = nb_tx_commit(tx);        /* trust uses are spent even if scoping fails below */
+    nb_tx_rollback(tx);
     tx = NULL;
-    if (r < 0)
-        goto out;
     /* the scope must hold: enabled project/domain, and roles on it */
     r = nb_id_resolve_caller(ctx, t, &out->caller);
     if (r < 0)

@@ -29,6 +29,9 @@ struct nb_id_kind {
     const struct nb_resource *res;
     const char *collection;          /* "/v3/regions" */
     bool client_id;                  /* create takes the id from the body */
+    /* Slow work on the normalised input (password hashing), done before
+     * the write transaction so no lock is held meanwhile. May be NULL. */
+    int (*pre)(struct nb_ctx *ctx, json_t *obj);
     /* Checks references and fills computed columns before a write.
      * 'cur' is NULL on create, the stored entity on update; 'obj' is the
      * normalised input (may be changed). May be NULL. */

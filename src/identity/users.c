@@ -41,8 +41,6 @@ static int nb_user_prepare(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj,
     if (r == 0 && is_domain)
         return nb_err_set(ctx, 400, "User's default project ID cannot be a domain ID: %s",
                           dp);
-    if (r == 0)
-        r = nb_user_hash_password(ctx, obj);
     if (r < 0 || cur)
         return r;
     json_object_set_new(obj, "created_at", json_integer(nb_now_us()));
@@ -88,6 +86,7 @@ static void nb_user_after_write(struct nb_ctx *ctx, const json_t *old, const jso
 const struct nb_id_kind nb_kind_user = {
     .res = &nb_res_user,
     .collection = "/v3/users",
+    .pre = nb_user_hash_password,
     .prepare = nb_user_prepare,
     .decorate = nb_user_decorate,
     .before_delete = nb_user_before_delete,
@@ -120,10 +119,14 @@ int nb_id_user_password(struct nb_req *req)
         return nb_err_set(ctx, 400, "'original_password' is a required property");
     if (!pw)
         return nb_err_set(ctx, 400, "'password' is a required property");
-    r = nb_tx_begin(nb_id_db, true, &tx);
+    /* verify and hash outside any transaction (argon2 is slow), then swap
+     * the hash only if nobody changed it meanwhile */
+    r = nb_tx_begin(nb_id_db, false, &tx);
     if (r < 0)
         return r;
     r = nb_tx_query_str(tx, &hash, "SELECT password_hash FROM users WHERE id = ?", "s", id);
+    nb_tx_rollback(tx);
+    tx = NULL;
     if (r == -ENOENT) {         /* unknown and wrong look alike: 401 */
         nb_password_verify(NULL, orig);
         r = nb_err_set(ctx, 401, "The request you have made requires authentication.");
@@ -132,12 +135,22 @@ int nb_id_user_password(struct nb_req *req)
         r = nb_err_set(ctx, 401, "The request you have made requires authentication.");
     if (r == 0)
         r = nb_password_hash(pw, &newhash);
-    if (r == 0)
-        r = nb_tx_exec(tx, NULL, "UPDATE users SET password_hash = ? WHERE id = ?", "ss",
-                       newhash, id);
+    if (r < 0)
+        goto out;
+    r = nb_tx_begin(nb_id_db, true, &tx);
+    if (r < 0)
+        goto out;
+    {
+        int changed = 0;
+        r = nb_tx_exec(tx, &changed, "UPDATE users SET password_hash = ? WHERE id = ? AND "
+                                     "password_hash = ?", "sss", newhash, id, hash);
+        if (r == 0 && !changed)
+            r = nb_err_set(ctx, 401, "The request you have made requires authentication.");
+    }
     if (r == 0)
         r = nb_revoke_add(tx, NB_REVOKE_USER, id);
     r = nb_id_finish(tx, r);
+out:
     free(hash);
     free(newhash);
     return r < 0 ? r : nb_reply_empty(req, 204);
