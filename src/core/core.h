@@ -376,6 +376,13 @@ const json_t *nb_json_obj(const json_t *obj, const char *key);
 const json_t *nb_json_arr(const json_t *obj, const char *key);
 /* Renders a new compact JSON string; the caller frees it. */
 char *nb_json_dump(const json_t *v);
+/* 'v' as Python prints it ('text', True, None, {'k': ...}), the way the
+ * OpenStack services' jsonschema messages quote values.  New string. */
+char *nb_json_repr(const json_t *v);
+/* Sets 400 "Invalid input for field '<field>': <repr of v> <why>" (no
+ * field part when 'field' is NULL) and returns -EINVAL. */
+int nb_err_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
+                   const char *why);
 
 /* ------------------------------------------------------------------ HTTP
  *

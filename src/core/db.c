@@ -308,36 +308,6 @@ int nb_tx_query_sql(struct nb_tx *tx, struct nb_stmt **out,
     return 0;
 }
 
-int nb_tx_exec(struct nb_tx *tx, int *changes, const char *sql,
-               const char *types, ...)
-{
-    struct nb_sql q = {0};
-    va_list ap;
-    int r;
-    nb_sql_add(&q, sql);
-    va_start(ap, types);
-    nb_sql_vbind(&q, types, ap);
-    va_end(ap);
-    r = nb_tx_exec_sql(tx, changes, &q);
-    nb_sql_free(&q);
-    return r;
-}
-
-int nb_tx_query(struct nb_tx *tx, struct nb_stmt **out, const char *sql,
-                const char *types, ...)
-{
-    struct nb_sql q = {0};
-    va_list ap;
-    int r;
-    nb_sql_add(&q, sql);
-    va_start(ap, types);
-    nb_sql_vbind(&q, types, ap);
-    va_end(ap);
-    r = nb_tx_query_sql(tx, out, &q);
-    nb_sql_free(&q);
-    return r;
-}
-
 /* Runs the single-row query in 'q' and hands back its first column. */
 static int nb_tx_query_first(struct nb_tx *tx, const struct nb_sql *q,
                              char **s, int64_t *i)
@@ -360,34 +330,63 @@ static int nb_tx_query_first(struct nb_tx *tx, const struct nb_sql *q,
     return r;
 }
 
-int nb_tx_query_str(struct nb_tx *tx, char **out, const char *sql,
-                    const char *types, ...)
+/* What the varargs forms do once their arguments are bound. */
+enum nb_vop { NB_VOP_EXEC, NB_VOP_QUERY, NB_VOP_STR, NB_VOP_INT };
+
+static int nb_tx_vrun(struct nb_tx *tx, enum nb_vop op, void *out, const char *sql,
+                      const char *types, va_list ap)
 {
     struct nb_sql q = {0};
-    va_list ap;
     int r;
+
     nb_sql_add(&q, sql);
-    va_start(ap, types);
     nb_sql_vbind(&q, types, ap);
-    va_end(ap);
-    r = nb_tx_query_first(tx, &q, out, NULL);
+    switch (op) {
+    case NB_VOP_EXEC:
+        r = nb_tx_exec_sql(tx, out, &q);
+        break;
+    case NB_VOP_QUERY:
+        r = nb_tx_query_sql(tx, out, &q);
+        break;
+    case NB_VOP_STR:
+        r = nb_tx_query_first(tx, &q, out, NULL);
+        break;
+    default:
+        r = nb_tx_query_first(tx, &q, NULL, out);
+        break;
+    }
     nb_sql_free(&q);
     return r;
 }
 
-int nb_tx_query_int(struct nb_tx *tx, int64_t *out, const char *sql,
-                    const char *types, ...)
+/* The four public forms, one per operation. */
+#define NB_TX_VFORM(op, out)                                                  \
+    va_list ap;                                                               \
+    int r;                                                                    \
+    va_start(ap, types);                                                      \
+    r = nb_tx_vrun(tx, op, out, sql, types, ap);                              \
+    va_end(ap);                                                               \
+    return r
+
+int nb_tx_exec(struct nb_tx *tx, int *changes, const char *sql, const char *types, ...)
 {
-    struct nb_sql q = {0};
-    va_list ap;
-    int r;
-    nb_sql_add(&q, sql);
-    va_start(ap, types);
-    nb_sql_vbind(&q, types, ap);
-    va_end(ap);
-    r = nb_tx_query_first(tx, &q, NULL, out);
-    nb_sql_free(&q);
-    return r;
+    NB_TX_VFORM(NB_VOP_EXEC, changes);
+}
+
+int nb_tx_query(struct nb_tx *tx, struct nb_stmt **out, const char *sql,
+                const char *types, ...)
+{
+    NB_TX_VFORM(NB_VOP_QUERY, out);
+}
+
+int nb_tx_query_str(struct nb_tx *tx, char **out, const char *sql, const char *types, ...)
+{
+    NB_TX_VFORM(NB_VOP_STR, out);
+}
+
+int nb_tx_query_int(struct nb_tx *tx, int64_t *out, const char *sql, const char *types, ...)
+{
+    NB_TX_VFORM(NB_VOP_INT, out);
 }
 
 int nb_stmt_next(struct nb_stmt *st)

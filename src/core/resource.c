@@ -21,16 +21,6 @@ static bool nb_field_has_col(const struct nb_field *f)
     return !(f->flags & NB_FF_NOCOL);
 }
 
-/* The value as the validators quote it: 'text' for strings, JSON else. */
-static char *nb_json_quote(const json_t *v)
-{
-    if (json_is_string(v))
-        return nb_xasprintf("'%s'", json_string_value(v));
-    if (json_is_null(v))
-        return nb_xstrdup("None");
-    return nb_json_dump(v);
-}
-
 static size_t nb_utf8_len(const char *s)
 {
     size_t n = 0;
@@ -38,16 +28,6 @@ static size_t nb_utf8_len(const char *s)
         if (((unsigned char)*s & 0xc0) != 0x80)
             n++;
     return n;
-}
-
-static int nb_field_invalid(struct nb_ctx *ctx, const struct nb_field *f,
-                            const json_t *v, const char *why)
-{
-    char *q = nb_json_quote(v);
-    int r = nb_err_set(ctx, 400, "Invalid input for field '%s': %s %s",
-                       f->name, q, why);
-    free(q);
-    return r;
 }
 
 /* Checks one attribute value against its field's rules. */
@@ -66,36 +46,36 @@ static int nb_field_check(struct nb_ctx *ctx, const struct nb_field *f,
     if (json_is_null(v)) {
         if (f->flags & NB_FF_NULL)
             return 0;
-        return nb_field_invalid(ctx, f, v, type_msg[f->type][0] ?
+        return nb_err_invalid(ctx, f->name, v, type_msg[f->type][0] ?
                                            type_msg[f->type] : "is not allowed");
     }
     switch (f->type) {
     case NB_FT_STR: {
         const char *s;
         if (!json_is_string(v))
-            return nb_field_invalid(ctx, f, v, type_msg[f->type]);
+            return nb_err_invalid(ctx, f->name, v, type_msg[f->type]);
         s = json_string_value(v);
         if (f->max_len && nb_utf8_len(s) > f->max_len)
-            return nb_field_invalid(ctx, f, v, "is too long");
+            return nb_err_invalid(ctx, f->name, v, "is too long");
         if (f->flags & NB_FF_NAME) {
             if (!*s)
-                return nb_field_invalid(ctx, f, v, "is too short");
+                return nb_err_invalid(ctx, f->name, v, "is too short");
             if (strspn(s, " \t\r\n\f\v") == strlen(s))
-                return nb_field_invalid(ctx, f, v, "does not match '[\\S]+'");
+                return nb_err_invalid(ctx, f->name, v, "does not match '[\\S]+'");
         }
         return 0;
     }
     case NB_FT_BOOL:
-        return json_is_boolean(v) ? 0 : nb_field_invalid(ctx, f, v, type_msg[f->type]);
+        return json_is_boolean(v) ? 0 : nb_err_invalid(ctx, f->name, v, type_msg[f->type]);
     case NB_FT_INT:
-        return json_is_integer(v) ? 0 : nb_field_invalid(ctx, f, v, type_msg[f->type]);
+        return json_is_integer(v) ? 0 : nb_err_invalid(ctx, f->name, v, type_msg[f->type]);
     case NB_FT_JSON:
         return 0;
     case NB_FT_TIME:
         if (!json_is_string(v))
-            return nb_field_invalid(ctx, f, v, type_msg[f->type]);
+            return nb_err_invalid(ctx, f->name, v, type_msg[f->type]);
         if (nb_time_parse(json_string_value(v), &t) < 0)
-            return nb_field_invalid(ctx, f, v, "is not a 'date-time'");
+            return nb_err_invalid(ctx, f->name, v, "is not a 'date-time'");
         return 0;
     }
     return 0;
@@ -110,7 +90,7 @@ int nb_res_parse(struct nb_ctx *ctx, const struct nb_resource *res,
     int r = 0;
 
     if (!json_is_object(in)) {
-        char *q = in ? nb_json_quote(in) : nb_xstrdup("None");
+        char *q = nb_json_repr(in);
         r = nb_err_set(ctx, 400, "Invalid input for field '%s': %s is not of "
                                  "type 'object'", res->singular, q);
         free(q);

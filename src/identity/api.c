@@ -629,6 +629,20 @@ out:
     return r;
 }
 
+/* Loads the entity a write addresses and enforces 'verb' on it: 404 or
+ * 403 as nb_id_missing/nb_id_enforce_entity decide.  *cur is a new
+ * reference on success. */
+static int nb_id_load_for_write(struct nb_req *req, const struct nb_id_kind *kind,
+                                const char *verb, const char *id, json_t **cur)
+{
+    int r = nb_id_load(nb_req_ctx(req), kind, id, cur);
+    if (r == -ENOENT)
+        return nb_id_missing(req, kind, verb, id);
+    if (r == 0)
+        r = nb_id_enforce_entity(req, kind, verb, *cur);
+    return r;
+}
+
 int nb_id_crud_update(struct nb_req *req)
 {
     const struct nb_id_kind *kind = nb_id_route_kind(req);
@@ -641,11 +655,7 @@ int nb_id_crud_update(struct nb_req *req)
 
     /* checks first, in a read transaction; the write holds no lock longer
      * than the write itself (nb_res_update answers 404 if the row went) */
-    r = nb_id_load(ctx, kind, id, &cur);
-    if (r == -ENOENT)
-        r = nb_id_missing(req, kind, "update", id);
-    if (r == 0)
-        r = nb_id_enforce_entity(req, kind, "update", cur);
+    r = nb_id_load_for_write(req, kind, "update", id, &cur);
     if (r == 0) {
         in = nb_id_body_obj(req, kind->res->singular);
         if (in && !json_object_size(in))      /* every update schema: minProperties 1 */
@@ -686,21 +696,19 @@ int nb_id_crud_delete(struct nb_req *req)
     json_t *cur = NULL;
     int r;
 
-    r = nb_tx_begin(nb_id_db, true, &tx);
-    if (r < 0)
-        return r;
-    r = nb_id_load_tx(ctx, tx, kind, id, &cur);
-    if (r == -ENOENT)
-        r = nb_id_missing(req, kind, "delete", id);
+    r = nb_id_load_for_write(req, kind, "delete", id, &cur);
     if (r == 0)
-        r = nb_id_enforce_entity(req, kind, "delete", cur);
-    if (r == 0 && kind->before_delete)
+        r = nb_tx_begin(nb_id_db, true, &tx);
+    if (r < 0)
+        goto out;
+    if (kind->before_delete)
         r = kind->before_delete(ctx, tx, cur);
     if (r == 0)
         r = nb_res_delete(ctx, tx, kind->res, id);
     r = nb_id_finish(tx, r);
     if (r == 0 && kind->after_write)
         kind->after_write(ctx, cur, NULL);
+out:
     json_decref(cur);
     return r < 0 ? r : nb_reply_empty(req, 204);
 }

@@ -158,28 +158,6 @@ static void nb_appcred_render(struct nb_req *req, struct nb_tx *tx, json_t *ac)
 
 /* ---- create: validation (keystone/application_credential/schema.py) */
 
-static char *nb_ac_repr(const json_t *v)
-{
-    if (json_is_string(v))
-        return nb_xasprintf("'%s'", json_string_value(v));
-    if (json_is_true(v))
-        return nb_xstrdup("True");
-    if (json_is_false(v))
-        return nb_xstrdup("False");
-    if (json_is_null(v))
-        return nb_xstrdup("None");
-    return nb_json_dump(v);
-}
-
-static int nb_ac_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
-                         const char *why)
-{
-    char *q = nb_ac_repr(v);
-    int r = nb_err_set(ctx, 400, "Invalid input for field '%s': %s %s", field, q, why);
-    free(q);
-    return r;
-}
-
 /* A string within [min, max] characters (max 0: any); 'pattern' names
  * what it must match, checked by 'ok'. */
 static int nb_ac_check_str(struct nb_ctx *ctx, const char *field, const json_t *v,
@@ -189,15 +167,15 @@ static int nb_ac_check_str(struct nb_ctx *ctx, const char *field, const json_t *
     const char *s;
     char why[96];
     if (!json_is_string(v))
-        return nb_ac_invalid(ctx, field, v, "is not of type 'string'");
+        return nb_err_invalid(ctx, field, v, "is not of type 'string'");
     s = json_string_value(v);
     if (strlen(s) < min)
-        return nb_ac_invalid(ctx, field, v, "is too short");
+        return nb_err_invalid(ctx, field, v, "is too short");
     if (max && strlen(s) > max)
-        return nb_ac_invalid(ctx, field, v, "is too long");
+        return nb_err_invalid(ctx, field, v, "is too long");
     if (ok && !ok(s)) {
         snprintf(why, sizeof(why), "does not match '%s'", pattern);
-        return nb_ac_invalid(ctx, field, v, why);
+        return nb_err_invalid(ctx, field, v, why);
     }
     return 0;
 }
@@ -233,14 +211,14 @@ static int nb_ac_validate_roles(struct nb_ctx *ctx, const json_t *roles)
     size_t i;
     int r;
     if (!json_is_array(roles))
-        return nb_ac_invalid(ctx, "roles", roles, "is not of type 'array'");
+        return nb_err_invalid(ctx, "roles", roles, "is not of type 'array'");
     json_array_foreach(roles, i, v) {
         char field[40];
         snprintf(field, sizeof(field), "roles/%zu", i);
         if (!json_is_object(v))
-            return nb_ac_invalid(ctx, field, v, "is not of type 'object'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'object'");
         if (json_object_size(v) != 1)
-            return nb_ac_invalid(ctx, field, v, json_object_size(v)
+            return nb_err_invalid(ctx, field, v, json_object_size(v)
                                                     ? "has too many properties"
                                                     : "does not have enough properties");
         if ((x = json_object_get(v, "id"))) {
@@ -267,12 +245,12 @@ static int nb_ac_validate_rules(struct nb_ctx *ctx, const json_t *rules)
     size_t i;
     int r = 0;
     if (!json_is_array(rules))
-        return nb_ac_invalid(ctx, "access_rules", rules, "is not of type 'array'");
+        return nb_err_invalid(ctx, "access_rules", rules, "is not of type 'array'");
     json_array_foreach(rules, i, rule) {
         char field[48];
         snprintf(field, sizeof(field), "access_rules/%zu", i);
         if (!json_is_object(rule))
-            return nb_ac_invalid(ctx, field, rule, "is not of type 'object'");
+            return nb_err_invalid(ctx, field, rule, "is not of type 'object'");
         json_object_foreach((json_t *)rule, key, v) {
             snprintf(field, sizeof(field), "access_rules/%zu/%s", i, key);
             if (strcmp(key, "path") == 0)
@@ -302,13 +280,13 @@ static int nb_ac_validate(struct nb_ctx *ctx, const json_t *in)
     if ((r = nb_ac_check_str(ctx, "name", v, 1, 255, nb_ac_has_nonspace, "[\\S]+")) < 0)
         return r;
     if ((v = json_object_get(in, "description")) && !json_is_null(v) && !json_is_string(v))
-        return nb_ac_invalid(ctx, "description", v, "is not of type 'string', 'null'");
+        return nb_err_invalid(ctx, "description", v, "is not of type 'string', 'null'");
     if ((v = json_object_get(in, "secret")) && !json_is_null(v) && !json_is_string(v))
-        return nb_ac_invalid(ctx, "secret", v, "is not of type 'null', 'string'");
+        return nb_err_invalid(ctx, "secret", v, "is not of type 'null', 'string'");
     if ((v = json_object_get(in, "expires_at")) && !json_is_null(v) && !json_is_string(v))
-        return nb_ac_invalid(ctx, "expires_at", v, "is not of type 'null', 'string'");
+        return nb_err_invalid(ctx, "expires_at", v, "is not of type 'null', 'string'");
     if ((v = json_object_get(in, "unrestricted")) && !json_is_boolean(v))
-        return nb_ac_invalid(ctx, "unrestricted", v, "is not of type 'boolean'");
+        return nb_err_invalid(ctx, "unrestricted", v, "is not of type 'boolean'");
     if ((v = json_object_get(in, "roles")) && (r = nb_ac_validate_roles(ctx, v)) < 0)
         return r;
     if ((v = json_object_get(in, "access_rules")) && (r = nb_ac_validate_rules(ctx, v)) < 0)

@@ -72,45 +72,6 @@ static int nb_ec2_find(struct nb_tx *tx, const char *access, char **id)
 
 /* ---- /v3/credentials */
 
-/* A value as Python prints it, for jsonschema's messages. */
-static char *nb_cred_repr(const json_t *v)
-{
-    struct nb_buf b = {0};
-    const char *key;
-    json_t *x;
-    size_t i;
-    bool first = true;
-
-    if (json_is_string(v))
-        return nb_xasprintf("'%s'", json_string_value(v));
-    if (json_is_true(v) || json_is_false(v))
-        return nb_xstrdup(json_is_true(v) ? "True" : "False");
-    if (json_is_null(v))
-        return nb_xstrdup("None");
-    if (json_is_object(v)) {
-        nb_buf_puts(&b, "{");
-        json_object_foreach((json_t *)v, key, x) {
-            char *s = nb_cred_repr(x);
-            nb_buf_printf(&b, "%s'%s': %s", first ? "" : ", ", key, s);
-            free(s);
-            first = false;
-        }
-        nb_buf_puts(&b, "}");
-        return nb_buf_steal(&b);
-    }
-    if (json_is_array(v)) {
-        nb_buf_puts(&b, "[");
-        json_array_foreach(v, i, x) {
-            char *s = nb_cred_repr(x);
-            nb_buf_printf(&b, "%s%s", i ? ", " : "", s);
-            free(s);
-        }
-        nb_buf_puts(&b, "]");
-        return nb_buf_steal(&b);
-    }
-    return nb_json_dump(v);
-}
-
 /* Parses an EC2 blob: a JSON object with a non-null "access" (the API's
  * _validate_blob_json).  Returns a new reference or NULL with 400 set. */
 static json_t *nb_ec2_blob(struct nb_ctx *ctx, const char *text)
@@ -155,7 +116,7 @@ static int nb_cred_prepare_create(struct nb_ctx *ctx, struct nb_tx *tx, json_t *
         json_t *shown = json_deep_copy(obj);
         char *q;
         json_object_del(shown, "id");
-        q = nb_cred_repr(shown);
+        q = nb_json_repr(shown);
         r = nb_err_set(ctx, 400, "%s is not valid under any of the given schemas", q);
         free(q);
         json_decref(shown);

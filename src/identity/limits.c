@@ -15,55 +15,6 @@
 
 /* ---- validation (keystone/limit/schema.py) */
 
-/* A value as Python prints it, for jsonschema's messages. */
-static char *nb_limit_repr(const json_t *v)
-{
-    struct nb_buf b = {0};
-    const char *key;
-    json_t *x;
-    size_t i;
-
-    if (json_is_string(v))
-        return nb_xasprintf("'%s'", json_string_value(v));
-    if (json_is_true(v) || json_is_false(v))
-        return nb_xstrdup(json_is_true(v) ? "True" : "False");
-    if (json_is_null(v))
-        return nb_xstrdup("None");
-    if (json_is_object(v) || json_is_array(v)) {
-        bool obj = json_is_object(v), first = true;
-        nb_buf_puts(&b, obj ? "{" : "[");
-        if (obj) {
-            json_object_foreach((json_t *)v, key, x) {
-                char *s = nb_limit_repr(x);
-                nb_buf_printf(&b, "%s'%s': %s", first ? "" : ", ", key, s);
-                free(s);
-                first = false;
-            }
-        } else {
-            json_array_foreach(v, i, x) {
-                char *s = nb_limit_repr(x);
-                nb_buf_printf(&b, "%s%s", i ? ", " : "", s);
-                free(s);
-            }
-        }
-        nb_buf_puts(&b, obj ? "}" : "]");
-        return nb_buf_steal(&b);
-    }
-    return nb_json_dump(v);
-}
-
-/* Sets "Invalid input for field '<field>': <repr> <why>" ('field' NULL:
- * the message has no field, as jsonschema's for the top level). */
-static int nb_limit_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
-                            const char *why)
-{
-    char *q = nb_limit_repr(v);
-    int r = field ? nb_err_set(ctx, 400, "Invalid input for field '%s': %s %s", field, q, why)
-                  : nb_err_set(ctx, 400, "%s %s", q, why);
-    free(q);
-    return r;
-}
-
 enum nb_lkind { NB_L_ID, NB_L_REGION, NB_L_REGION_STR, NB_L_NAME, NB_L_AMOUNT, NB_L_DESC };
 
 struct nb_lprop {
@@ -80,45 +31,45 @@ static int nb_limit_check_prop(struct nb_ctx *ctx, const char *field, enum nb_lk
     switch (kind) {
     case NB_L_ID:
         if (!json_is_string(v))
-            return nb_limit_invalid(ctx, field, v, "is not of type 'string'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'string'");
         s = json_string_value(v);
         if (!*s)
-            return nb_limit_invalid(ctx, field, v, "is too short");
+            return nb_err_invalid(ctx, field, v, "is too short");
         if (strlen(s) > 64)
-            return nb_limit_invalid(ctx, field, v, "is too long");
+            return nb_err_invalid(ctx, field, v, "is too long");
         if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
             strlen(s))
-            return nb_limit_invalid(ctx, field, v, "does not match '^[a-zA-Z0-9-]+$'");
+            return nb_err_invalid(ctx, field, v, "does not match '^[a-zA-Z0-9-]+$'");
         return 0;
     case NB_L_REGION:
         if (!json_is_null(v) && !json_is_string(v))
-            return nb_limit_invalid(ctx, field, v, "is not of type 'null', 'string'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'null', 'string'");
         return 0;
     case NB_L_REGION_STR:
         if (!json_is_string(v))
-            return nb_limit_invalid(ctx, field, v, "is not of type 'string'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'string'");
         return 0;
     case NB_L_NAME:
         if (!json_is_string(v))
-            return nb_limit_invalid(ctx, field, v, "is not of type 'string'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'string'");
         if (!*json_string_value(v))
-            return nb_limit_invalid(ctx, field, v, "is too short");
+            return nb_err_invalid(ctx, field, v, "is too short");
         if (strlen(json_string_value(v)) > 255)
-            return nb_limit_invalid(ctx, field, v, "is too long");
+            return nb_err_invalid(ctx, field, v, "is too long");
         return 0;
     case NB_L_AMOUNT:
         if (!json_is_integer(v))
-            return nb_limit_invalid(ctx, field, v, "is not of type 'integer'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'integer'");
         if (json_integer_value(v) < -1)
-            return nb_limit_invalid(ctx, field, v, "is less than the minimum of -1");
+            return nb_err_invalid(ctx, field, v, "is less than the minimum of -1");
         if (json_integer_value(v) > NB_LIMIT_MAX) {
             snprintf(why, sizeof(why), "is greater than the maximum of %d", NB_LIMIT_MAX);
-            return nb_limit_invalid(ctx, field, v, why);
+            return nb_err_invalid(ctx, field, v, why);
         }
         return 0;
     case NB_L_DESC:
         if (!json_is_null(v) && !json_is_string(v))
-            return nb_limit_invalid(ctx, field, v, "is not of type 'string', 'null'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'string', 'null'");
         return 0;
     }
     return 0;
@@ -138,7 +89,7 @@ static int nb_limit_check_object(struct nb_ctx *ctx, const json_t *item, long i,
 
     snprintf(at, sizeof(at), "%ld", i);
     if (!json_is_object(item))
-        return nb_limit_invalid(ctx, i < 0 ? NULL : at, item, "is not of type 'object'");
+        return nb_err_invalid(ctx, i < 0 ? NULL : at, item, "is not of type 'object'");
     for (size_t k = 0; k < n; k++) {
         if (!(v = json_object_get(item, props[k].name)))
             continue;
@@ -195,16 +146,16 @@ static const json_t *nb_limit_batch(struct nb_req *req, const char *key)
     list = json_object_get(body, key);
     if (!list) {
         empty = json_object();
-        nb_limit_invalid(ctx, NULL, empty, "is not of type 'array'");
+        nb_err_invalid(ctx, NULL, empty, "is not of type 'array'");
         json_decref(empty);
         return NULL;
     }
     if (!json_is_array(list)) {
-        nb_limit_invalid(ctx, NULL, list, "is not of type 'array'");
+        nb_err_invalid(ctx, NULL, list, "is not of type 'array'");
         return NULL;
     }
     if (!json_array_size(list)) {
-        nb_limit_invalid(ctx, NULL, list, "is too short");
+        nb_err_invalid(ctx, NULL, list, "is too short");
         return NULL;
     }
     return list;
@@ -454,7 +405,7 @@ static int nb_limit_check_item(struct nb_ctx *ctx, const json_t *item, long i)
     char at[32];
     if (!json_is_object(item)) {
         snprintf(at, sizeof(at), "%ld", i);
-        return nb_limit_invalid(ctx, at, item, "is not of type 'object'");
+        return nb_err_invalid(ctx, at, item, "is not of type 'object'");
     }
     if (nb_limit_check_object(&scratch, item, i, nb_project_limit_props,
                               NB_ARRAY_SIZE(nb_project_limit_props), preq) == 0)
@@ -464,7 +415,7 @@ static int nb_limit_check_item(struct nb_ctx *ctx, const json_t *item, long i)
                               NB_ARRAY_SIZE(nb_domain_limit_props), dreq) == 0)
         return 0;
     snprintf(at, sizeof(at), "%ld", i);
-    return nb_limit_invalid(ctx, at, item, "is not valid under any of the given schemas");
+    return nb_err_invalid(ctx, at, item, "is not valid under any of the given schemas");
 }
 
 /* Resolves the target of a limit: a project, or a domain (also when named

@@ -175,29 +175,6 @@ static int nb_trust_begin(struct nb_req *req, const char *rule, json_t **trust,
 
 /* ---- create: validation (keystone/trust/schema.py) */
 
-/* A value as Python prints it in jsonschema's messages. */
-static char *nb_trust_repr(const json_t *v)
-{
-    if (json_is_string(v))
-        return nb_xasprintf("'%s'", json_string_value(v));
-    if (json_is_true(v))
-        return nb_xstrdup("True");
-    if (json_is_false(v))
-        return nb_xstrdup("False");
-    if (json_is_null(v))
-        return nb_xstrdup("None");
-    return nb_json_dump(v);
-}
-
-static int nb_trust_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
-                            const char *why)
-{
-    char *q = nb_trust_repr(v);
-    int r = nb_err_set(ctx, 400, "Invalid input for field '%s': %s %s", field, q, why);
-    free(q);
-    return r;
-}
-
 /* A string of 1..64 characters; 'id' also limits it to [a-zA-Z0-9-]. */
 static int nb_trust_check_id(struct nb_ctx *ctx, const char *field, const json_t *v,
                              bool null_ok, bool id)
@@ -206,16 +183,16 @@ static int nb_trust_check_id(struct nb_ctx *ctx, const char *field, const json_t
     if (!v || (null_ok && json_is_null(v)))
         return 0;
     if (!json_is_string(v))
-        return nb_trust_invalid(ctx, field, v, null_ok ? "is not of type 'string', 'null'"
+        return nb_err_invalid(ctx, field, v, null_ok ? "is not of type 'string', 'null'"
                                                        : "is not of type 'string'");
     s = json_string_value(v);
     if (!*s)
-        return nb_trust_invalid(ctx, field, v, "is too short");
+        return nb_err_invalid(ctx, field, v, "is too short");
     if (strlen(s) > 64)
-        return nb_trust_invalid(ctx, field, v, "is too long");
+        return nb_err_invalid(ctx, field, v, "is too long");
     if (id && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                         "0123456789-") != strlen(s))
-        return nb_trust_invalid(ctx, field, v, "does not match '^[a-zA-Z0-9-]+$'");
+        return nb_err_invalid(ctx, field, v, "does not match '^[a-zA-Z0-9-]+$'");
     return 0;
 }
 
@@ -226,10 +203,10 @@ static int nb_trust_check_int(struct nb_ctx *ctx, const char *field, const json_
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_integer(v))
-        return nb_trust_invalid(ctx, field, v, "is not of type 'integer', 'null'");
+        return nb_err_invalid(ctx, field, v, "is not of type 'integer', 'null'");
     if (json_integer_value(v) < min) {
         snprintf(why, sizeof(why), "is less than the minimum of %ld", min);
-        return nb_trust_invalid(ctx, field, v, why);
+        return nb_err_invalid(ctx, field, v, why);
     }
     return 0;
 }
@@ -256,24 +233,24 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
         return r;
     v = json_object_get(in, "impersonation");
     if (v && !json_is_boolean(v))
-        return nb_trust_invalid(ctx, "impersonation", v, "is not of type 'boolean'");
+        return nb_err_invalid(ctx, "impersonation", v, "is not of type 'boolean'");
     v = json_object_get(in, "allow_redelegation");
     if (v && !json_is_boolean(v) && !json_is_null(v))
-        return nb_trust_invalid(ctx, "allow_redelegation", v,
+        return nb_err_invalid(ctx, "allow_redelegation", v,
                                 "is not of type 'boolean', 'null'");
     v = json_object_get(in, "expires_at");
     if (v && !json_is_string(v) && !json_is_null(v))
-        return nb_trust_invalid(ctx, "expires_at", v, "is not of type 'null', 'string'");
+        return nb_err_invalid(ctx, "expires_at", v, "is not of type 'null', 'string'");
     if (roles && !json_is_array(roles))
-        return nb_trust_invalid(ctx, "roles", roles, "is not of type 'array'");
+        return nb_err_invalid(ctx, "roles", roles, "is not of type 'array'");
     json_array_foreach(roles, i, v) {
         char field[32];
         const json_t *x;
         snprintf(field, sizeof(field), "roles/%zu", i);
         if (!json_is_object(v))
-            return nb_trust_invalid(ctx, field, v, "is not of type 'object'");
+            return nb_err_invalid(ctx, field, v, "is not of type 'object'");
         if (json_object_size(v) != 1)
-            return nb_trust_invalid(ctx, field, v, json_object_size(v)
+            return nb_err_invalid(ctx, field, v, json_object_size(v)
                                                        ? "has too many properties"
                                                        : "does not have enough properties");
         if ((x = json_object_get(v, "id"))) {
@@ -283,11 +260,11 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
         } else if ((x = json_object_get(v, "name"))) {
             snprintf(field, sizeof(field), "roles/%zu/name", i);
             if (!json_is_string(x))
-                return nb_trust_invalid(ctx, field, x, "is not of type 'string'");
+                return nb_err_invalid(ctx, field, x, "is not of type 'string'");
             if (!*json_string_value(x))
-                return nb_trust_invalid(ctx, field, x, "is too short");
+                return nb_err_invalid(ctx, field, x, "is too short");
             if (strlen(json_string_value(x)) > 255)
-                return nb_trust_invalid(ctx, field, x, "is too long");
+                return nb_err_invalid(ctx, field, x, "is too long");
         } else {
             const char *key = json_object_iter_key(json_object_iter((json_t *)v));
             return nb_err_set(ctx, 400, "Invalid input for field '%s': Additional "
