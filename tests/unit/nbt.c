@@ -4,7 +4,6 @@
 #include <ftw.h>
 #include <libpq-fe.h>
 #include <stdio.h>
-#include <unistd.h>
 
 char *nbt_tmpdir(void)
 {
@@ -31,10 +30,7 @@ void nbt_rmrf(const char *path)
 char *nbt_write(const char *dir, const char *name, const char *text)
 {
     char *path = nb_xasprintf("%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(nb_file_write_atomic(path, text, strlen(text), 0600), 0);
     return path;
 }
 
@@ -59,15 +55,21 @@ static void nbt_pg_admin(const char *sql)
     PQfinish(pg);
 }
 
+/* Where the path ("/dbname") of a libpq URI starts ('?' or the end when it
+ * has none). */
+static const char *nbt_uri_path(const char *uri)
+{
+    const char *host = strstr(uri, "://");
+    host = host ? host + 3 : uri;
+    return host + strcspn(host, "/?");
+}
+
 /* The URI of database 'db' on the server of NUBIS_TEST_PG_URI: the same
  * URI with its path replaced. */
 static char *nbt_pg_uri_with_db(const char *db)
 {
     const char *uri = getenv("NUBIS_TEST_PG_URI");
-    const char *host = strstr(uri, "://"), *path, *query;
-    host = host ? host + 3 : uri;
-    path = host + strcspn(host, "/?");
-    query = strchr(path, '?');
+    const char *path = nbt_uri_path(uri), *query = strchr(path, '?');
     return nb_xasprintf("%.*s/%s%s", (int)(path - uri), uri, db, query ? query : "");
 }
 
@@ -92,9 +94,7 @@ void nbt_db_drop(const char *url)
     char *sql;
     if (!url || strncmp(url, "postgres", 8) != 0)
         return;
-    db = strstr(url, "://");
-    db = db ? db + 3 : url;
-    db += strcspn(db, "/?");
+    db = nbt_uri_path(url);
     if (*db != '/')
         return;
     db++;

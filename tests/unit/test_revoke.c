@@ -191,7 +191,6 @@ static void test_revoke_events_survive_restart(void **state)
 {
     struct nbt_rv *rv = *state;
     struct nb_token t;
-    (void)state;
     nbt_token(&t, 5);
     assert_int_equal(nb_revoke_add(NULL, NB_REVOKE_USER, "user-1"), 0);
     nb_revoke_shutdown();
@@ -208,7 +207,6 @@ static void test_revoke_rolled_back_event_still_revokes_in_memory(void **state)
     struct nb_tx *tx = NULL;
     struct nb_token t;
     int64_t rows = -1;
-    (void)state;
     nbt_token(&t, 5);
     assert_int_equal(nb_tx_begin(rv->db, true, &tx), 0);
     assert_int_equal(nb_revoke_add(tx, NB_REVOKE_USER, "user-1"), 0);
@@ -227,7 +225,6 @@ static void test_revoke_init_prunes_events_older_than_any_valid_token(void **sta
     struct nbt_rv *rv = *state;
     struct nb_tx *tx = NULL;
     int64_t ancient = nb_now_us() - 30LL * 86400 * 1000000;
-    (void)state;
     assert_int_equal(nb_tx_begin(rv->db, true, &tx), 0);
     assert_int_equal(nb_tx_exec(tx, NULL, "INSERT INTO revocation_events (id, kind, "
                                           "value, revoked_at) VALUES ('old', ?, 'u-old', ?)",
@@ -247,7 +244,6 @@ static void test_revoke_many_events_stay_exact(void **state)
     struct nb_tx *tx = NULL;
     struct nb_token t, hit;
     char value[32];
-    (void)state;
     assert_int_equal(nb_tx_begin(rv->db, true, &tx), 0);
     for (int i = 0; i < 20000; i++) {
         snprintf(value, sizeof(value), "user-%d", i + 1000);

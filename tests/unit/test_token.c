@@ -230,7 +230,6 @@ static void test_token_from_unknown_key_rejected(void **state)
     struct nbt_keys *k = *state;
     struct nb_token t, back;
     char *s = NULL, *other = nb_xasprintf("%s/other-keys", k->dir);
-    (void)state;
     nbt_token(&t);
     assert_int_equal(nb_token_encode(&t, &s), 0);
     /* another repository: also key id 1, but a different key */
@@ -247,7 +246,6 @@ static void test_token_encode_without_keys_fails(void **state)
     struct nbt_keys *k = *state;
     struct nb_token t;
     char *s = NULL;
-    (void)state;
     nbt_token(&t);
     nb_keys_shutdown();
     assert_int_equal(nb_token_encode(&t, &s), -ENOENT);
@@ -262,7 +260,6 @@ static void test_token_rotation_keeps_old_tokens_until_rotated_out(void **state)
     struct nbt_keys *k = *state;
     struct nb_token t, back;
     char *t1 = NULL, *t2 = NULL, *t3 = NULL;
-    (void)state;
     nbt_token(&t);
     assert_int_equal(nb_token_encode(&t, &t1), 0);
     assert_int_equal(nbt_token_kid(t1), 1);
@@ -295,7 +292,6 @@ static void test_token_rotation_keeps_at_least_two_keys(void **state)
     struct nbt_keys *k = *state;
     struct nb_token t, back;
     char *t1 = NULL;
-    (void)state;
     nbt_token(&t);
     assert_int_equal(nb_token_encode(&t, &t1), 0);
     assert_int_equal(nb_keys_rotate(k->keys, 1), 0);       /* clamped to 2 */
@@ -312,7 +308,6 @@ static void test_token_rotation_noticed_without_restart(void **state)
     struct nb_token t;
     char *before = NULL, *after = NULL;
     uint32_t kid;
-    (void)state;
     nbt_token(&t);
     assert_int_equal(nb_token_encode(&t, &before), 0);
     kid = nbt_token_kid(before);
@@ -333,7 +328,6 @@ static void test_token_keys_ignore_malformed_files(void **state)
     struct nb_token t, back;
     char *s = NULL, *junk = nbt_write(k->keys, "99", "not a key\n");
     char *other = nbt_write(k->keys, "README", "ignored\n");
-    (void)state;
     assert_int_equal(nb_keys_init(k->keys), 0);
     nbt_token(&t);
     assert_int_equal(nb_token_encode(&t, &s), 0);
@@ -353,7 +347,6 @@ static void test_token_more_than_64_keys_newest_is_primary(void **state)
     struct nbt_keys *k = *state;
     struct nb_token t, back;
     char *s = NULL;
-    (void)state;
     for (int i = 0; i < 70; i++)
         assert_int_equal(nb_keys_rotate(k->keys, 100), 0);     /* keys 1..71 */
     assert_int_equal(nb_keys_init(k->keys), 0);
