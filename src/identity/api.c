@@ -427,6 +427,66 @@ int nb_id_prepare_domain(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj)
     return nb_id_domain_exists(ctx, tx, d);
 }
 
+/* ---- shared helpers for the other handler files */
+
+int nb_id_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us)
+{
+    size_t n = strlen(s);
+    char *z = n && (s[n - 1] == 'Z' || s[n - 1] == 'z') ? nb_xstrdup(s)
+                                                         : nb_xasprintf("%sZ", s);
+    int r = nb_time_parse(z, us);
+    free(z);
+    if (r < 0)
+        return nb_err_set(ctx, 400, "Timestamp not in expected format. The server could "
+                                    "not comply with the request since it is either "
+                                    "malformed or otherwise incorrect. The client is "
+                                    "assumed to be in error.");
+    if (*us < nb_now_us())
+        return nb_err_set(ctx, 400, "The 'expires_at' must not be before now. The server "
+                                    "could not comply with the request since it is either "
+                                    "malformed or otherwise incorrect. The client is "
+                                    "assumed to be in error.");
+    return 0;
+}
+
+int nb_id_reply_sublist(struct nb_req *req, const struct nb_resource *owner,
+                        const struct nb_id_kind *kind, const char *where)
+{
+    struct nb_sql w = {0};
+    struct nb_list_opts opts = {.where = &w};
+    struct nb_tx *tx = NULL;
+    json_t *list = NULL, *v, *ref = NULL, *query = nb_req_query_obj(req);
+    size_t i;
+    int r = nb_tx_begin(nb_id_db, false, &tx);
+    if (r < 0)
+        goto out;
+    if (owner) {
+        r = nb_res_get(nb_req_ctx(req), tx, owner, nb_req_param(req, 0), &ref);
+        json_decref(ref);
+    }
+    nb_sql_add(&w, where);
+    for (const char *p = where; (p = strchr(p, '?')); p++)
+        nb_sql_text(&w, nb_req_param(req, 0));
+    opts.query = query;
+    if (r == 0)
+        r = nb_res_list(nb_req_ctx(req), tx, kind->res, &opts, &list);
+    json_array_foreach(list, i, v) {
+        if (kind->decorate)
+            kind->decorate(tx, v);
+        nb_id_link(req, v, kind->collection);
+    }
+    nb_tx_rollback(tx);
+    if (r == 0) {
+        r = nb_id_reply_list(req, kind->res->plural, list);
+        list = NULL;
+    }
+out:
+    json_decref(list);
+    json_decref(query);
+    nb_sql_free(&w);
+    return r;
+}
+
 /* ---- the generic CRUD handlers */
 
 const struct nb_id_kind *nb_id_route_kind(struct nb_req *req)

@@ -294,28 +294,6 @@ static int nb_ac_validate(struct nb_ctx *ctx, const json_t *in)
     return 0;
 }
 
-/* Keystone's utils.parse_expiration_date: 'Z' is implied; the past is
- * refused. */
-static int nb_ac_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us)
-{
-    size_t n = strlen(s);
-    char *z = n && (s[n - 1] == 'Z' || s[n - 1] == 'z') ? nb_xstrdup(s)
-                                                         : nb_xasprintf("%sZ", s);
-    int r = nb_time_parse(z, us);
-    free(z);
-    if (r < 0)
-        return nb_err_set(ctx, 400, "Timestamp not in expected format. The server could "
-                                    "not comply with the request since it is either "
-                                    "malformed or otherwise incorrect. The client is "
-                                    "assumed to be in error.");
-    if (*us < nb_now_us())
-        return nb_err_set(ctx, 400, "The 'expires_at' must not be before now. The server "
-                                    "could not comply with the request since it is either "
-                                    "malformed or otherwise incorrect. The client is "
-                                    "assumed to be in error.");
-    return 0;
-}
-
 #define NB_AC_INVALID "Invalid application credential: "
 
 /* The role ids of the new credential: those asked for (by id or unique
@@ -507,7 +485,7 @@ int nb_id_appcred_create(struct nb_req *req)
     if (r == 0)
         r = nb_ac_roles(ctx, tx, json_object_get(obj, "roles"), &role_ids);
     if (r == 0 && nb_json_str(obj, "expires_at")) {
-        r = nb_ac_parse_expiry(ctx, nb_json_str(obj, "expires_at"), &exp);
+        r = nb_id_parse_expiry(ctx, nb_json_str(obj, "expires_at"), &exp);
         if (r == 0) {
             char ts[NB_TIME_LEN];
             nb_time_fmt(exp, 6, ts);

@@ -233,39 +233,6 @@ const struct nb_id_kind nb_kind_endpoint_group = {
     .before_delete = nb_epg_before_delete,
 };
 
-/* Lists 'kind' rows whose id is selected by 'in_sql' (its '?' is the
- * route's parameter, an entity of 'owner' that must exist). */
-static int nb_epf_list(struct nb_req *req, const struct nb_resource *owner,
-                       const struct nb_id_kind *kind, const char *in_sql)
-{
-    struct nb_sql w = {0};
-    struct nb_list_opts opts = {.where = &w};
-    struct nb_tx *tx = NULL;
-    json_t *list = NULL, *v, *ref = NULL;
-    size_t i;
-    int r = nb_tx_begin(nb_id_db, false, &tx);
-    if (r < 0)
-        return r;
-    r = nb_res_get(nb_req_ctx(req), tx, owner, nb_req_param(req, 0), &ref);
-    json_decref(ref);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    nb_sql_add(&w, in_sql);
-    for (const char *p = in_sql; (p = strchr(p, '?')); p++)
-        nb_sql_text(&w, nb_req_param(req, 0));
-    r = nb_res_list(nb_req_ctx(req), tx, kind->res, &opts, &list);
-    json_array_foreach(list, i, v) {
-        if (kind->decorate)
-            kind->decorate(tx, v);
-        nb_id_link(req, v, kind->collection);
-    }
-    nb_tx_rollback(tx);
-    nb_sql_free(&w);
-    return r < 0 ? r : nb_id_reply_list(req, kind->res->plural, list);
-}
-
 /* Checks that the entities named by the route exist: 'first' is the
  * table of parameter 0, 'second' of parameter 1 (may be NULL). */
 static int nb_epf_check(struct nb_req *req, struct nb_tx *tx,
@@ -324,7 +291,7 @@ static int nb_epf_check_assoc(struct nb_req *req, const struct nb_resource *firs
 
 int nb_id_epg_projects(struct nb_req *req)
 {
-    return nb_epf_list(req, &nb_res_endpoint_group, &nb_kind_project,
+    return nb_id_reply_sublist(req, &nb_res_endpoint_group, &nb_kind_project,
                        "id IN (SELECT project_id FROM " EPG_ASSOC
                        " WHERE endpoint_group_id = ?)");
 }
@@ -398,7 +365,7 @@ int nb_id_epg_endpoints(struct nb_req *req)
 
 int nb_id_project_epgs(struct nb_req *req)
 {
-    return nb_epf_list(req, &nb_res_project, &nb_kind_endpoint_group,
+    return nb_id_reply_sublist(req, &nb_res_project, &nb_kind_endpoint_group,
                        "id IN (SELECT endpoint_group_id FROM " EPG_ASSOC
                        " WHERE project_id = ?)");
 }
@@ -464,7 +431,7 @@ int nb_id_project_endpoints(struct nb_req *req)
 
 int nb_id_endpoint_projects(struct nb_req *req)
 {
-    return nb_epf_list(req, &nb_res_endpoint, &nb_kind_project,
+    return nb_id_reply_sublist(req, &nb_res_endpoint, &nb_kind_project,
                        "id IN (SELECT project_id FROM project_endpoints WHERE "
                        "endpoint_id = ?)");
 }

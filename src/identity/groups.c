@@ -101,30 +101,11 @@ int nb_id_group_member_remove(struct nb_req *req)
 
 int nb_id_group_users(struct nb_req *req)
 {
-    struct nb_sql w = {0};
-    struct nb_list_opts opts = {.where = &w};
     struct nb_tx *tx = NULL;
-    json_t *list = NULL, *v, *query = nb_req_query_obj(req);
-    size_t i;
     int r = nb_member_begin(req, "identity:list_users_in_group", false, &tx);
     if (r < 0)
-        goto out;
-    nb_sql_add(&w, "id IN (SELECT user_id FROM group_members WHERE group_id = ?)");
-    nb_sql_text(&w, nb_req_param(req, 0));
-    opts.query = query;
-    r = nb_res_list(nb_req_ctx(req), tx, &nb_res_user, &opts, &list);
-    json_array_foreach(list, i, v) {
-        nb_kind_user.decorate(tx, v);
-        nb_id_link(req, v, "/v3/users");
-    }
+        return r;
     nb_tx_rollback(tx);
-    if (r == 0) {
-        r = nb_id_reply_list(req, "users", list);
-        list = NULL;
-    }
-out:
-    json_decref(list);
-    json_decref(query);
-    nb_sql_free(&w);
-    return r;
+    return nb_id_reply_sublist(req, NULL, &nb_kind_user, "id IN (SELECT user_id FROM "
+                               "group_members WHERE group_id = ?)");
 }

@@ -82,6 +82,14 @@ int nb_id_reply_entity(struct nb_req *req, int status, const char *singular,
 /* The object under 'key' in the JSON body: borrowed, or NULL with 400
  * "'key' is a required property" set. */
 const json_t *nb_id_body_obj(struct nb_req *req, const char *key);
+/* Lists the entities of 'kind' selected by SQL 'where', whose every '?'
+ * is the route's first parameter, itself an entity of 'owner' that must
+ * exist (404) when 'owner' is not NULL.  Query filters apply. */
+int nb_id_reply_sublist(struct nb_req *req, const struct nb_resource *owner,
+                        const struct nb_id_kind *kind, const char *where);
+/* Keystone's parse_expiration_date: ISO 8601, 'Z' implied, not in the
+ * past (400 otherwise). */
+int nb_id_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us);
 /* {"target": {name: obj}} (new reference; borrows obj). */
 json_t *nb_id_target(const char *name, const json_t *obj);
 /* Ends a write: commits and, on success, invalidates the identity caches.

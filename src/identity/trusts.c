@@ -278,28 +278,6 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
     return 0;
 }
 
-/* Keystone's utils.parse_expiration_date: 'Z' is implied; the past is
- * refused. */
-static int nb_trust_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us)
-{
-    size_t n = strlen(s);
-    char *z = n && (s[n - 1] == 'Z' || s[n - 1] == 'z') ? nb_xstrdup(s)
-                                                         : nb_xasprintf("%sZ", s);
-    int r = nb_time_parse(z, us);
-    free(z);
-    if (r < 0)
-        return nb_err_set(ctx, 400, "Timestamp not in expected format. The server could "
-                                    "not comply with the request since it is either "
-                                    "malformed or otherwise incorrect. The client is "
-                                    "assumed to be in error.");
-    if (*us < nb_now_us())
-        return nb_err_set(ctx, 400, "The 'expires_at' must not be before now. The server "
-                                    "could not comply with the request since it is either "
-                                    "malformed or otherwise incorrect. The client is "
-                                    "assumed to be in error.");
-    return 0;
-}
-
 /* Role references {"id"} or {"name"} into ids; a name must name exactly
  * one role (assignment_api.get_unique_role_by_name). */
 static int nb_trust_role_refs(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *roles,
@@ -531,7 +509,7 @@ int nb_id_trust_create(struct nb_req *req)
         r = nb_trust_check_trustor_roles(ctx, tx, nb_json_str(trust, "trustor_user_id"),
                                          project, role_ids);
     if (r == 0 && nb_json_str(trust, "expires_at")) {
-        r = nb_trust_parse_expiry(ctx, nb_json_str(trust, "expires_at"), &exp);
+        r = nb_id_parse_expiry(ctx, nb_json_str(trust, "expires_at"), &exp);
         if (r == 0) {
             char ts[NB_TIME_LEN];
             nb_time_fmt(exp, 6, ts);

@@ -178,43 +178,12 @@ static int nb_user_enforce(struct nb_req *req, const char *rule)
     return r;
 }
 
-/* Lists entities of 'kind' selected by 'where', whose every '?' is the
- * user of the route. */
-static int nb_user_sublist(struct nb_req *req, const struct nb_id_kind *kind,
-                           const char *where)
-{
-    struct nb_sql w = {0};
-    struct nb_list_opts opts = {.where = &w};
-    struct nb_tx *tx = NULL;
-    json_t *list = NULL, *v, *query = nb_req_query_obj(req);
-    size_t i;
-    int r;
-
-    nb_sql_add(&w, where);
-    for (const char *p = where; (p = strchr(p, '?')); p++)
-        nb_sql_text(&w, nb_req_param(req, 0));
-    opts.query = query;
-    r = nb_tx_begin(nb_id_db, false, &tx);
-    if (r == 0) {
-        r = nb_res_list(nb_req_ctx(req), tx, kind->res, &opts, &list);
-        json_array_foreach(list, i, v) {
-            if (kind->decorate)
-                kind->decorate(tx, v);
-            nb_id_link(req, v, kind->collection);
-        }
-        nb_tx_rollback(tx);
-    }
-    nb_sql_free(&w);
-    json_decref(query);
-    return r < 0 ? r : nb_id_reply_list(req, kind->res->plural, list);
-}
-
 int nb_id_user_groups(struct nb_req *req)
 {
     int r = nb_user_enforce(req, "identity:list_groups_for_user");
     if (r < 0)
         return r;
-    return nb_user_sublist(req, &nb_kind_group,
+    return nb_id_reply_sublist(req, NULL, &nb_kind_group,
                            "id IN (SELECT group_id FROM group_members WHERE user_id = ?)");
 }
 
@@ -224,7 +193,7 @@ int nb_id_user_projects(struct nb_req *req)
     if (r < 0)
         return r;
     /* projects where the user holds a role, directly or through a group */
-    return nb_user_sublist(req, &nb_kind_project,
+    return nb_id_reply_sublist(req, NULL, &nb_kind_project,
                            "id IN (SELECT target_id FROM assignments a WHERE "
                            "a.type LIKE '%Project' AND (a.actor_id = ? OR a.actor_id IN "
                            "(SELECT group_id FROM group_members WHERE user_id = ?)))");
