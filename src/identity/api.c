@@ -449,14 +449,30 @@ int nb_id_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us)
     return 0;
 }
 
+/* Lists 'kind' in 'tx' with 'opts', decorated and linked, and replies. */
+static int nb_id_list_reply(struct nb_req *req, struct nb_tx *tx,
+                            const struct nb_id_kind *kind, const struct nb_list_opts *opts)
+{
+    json_t *list = NULL, *v;
+    size_t i;
+    int r = nb_res_list(nb_req_ctx(req), tx, kind->res, opts, &list);
+    if (r < 0)
+        return r;
+    json_array_foreach(list, i, v) {
+        if (kind->decorate)
+            kind->decorate(tx, v);
+        nb_id_link(req, v, kind->collection);
+    }
+    return nb_id_reply_list(req, kind->res->plural, list);
+}
+
 int nb_id_reply_sublist(struct nb_req *req, const struct nb_resource *owner,
                         const struct nb_id_kind *kind, const char *where)
 {
     struct nb_sql w = {0};
     struct nb_list_opts opts = {.where = &w};
     struct nb_tx *tx = NULL;
-    json_t *list = NULL, *v, *ref = NULL, *query = nb_req_query_obj(req);
-    size_t i;
+    json_t *ref = NULL, *query = nb_req_query_obj(req);
     int r = nb_tx_begin(nb_id_db, false, &tx);
     if (r < 0)
         goto out;
@@ -469,19 +485,9 @@ int nb_id_reply_sublist(struct nb_req *req, const struct nb_resource *owner,
         nb_sql_text(&w, nb_req_param(req, 0));
     opts.query = query;
     if (r == 0)
-        r = nb_res_list(nb_req_ctx(req), tx, kind->res, &opts, &list);
-    json_array_foreach(list, i, v) {
-        if (kind->decorate)
-            kind->decorate(tx, v);
-        nb_id_link(req, v, kind->collection);
-    }
+        r = nb_id_list_reply(req, tx, kind, &opts);
     nb_tx_rollback(tx);
-    if (r == 0) {
-        r = nb_id_reply_list(req, kind->res->plural, list);
-        list = NULL;
-    }
 out:
-    json_decref(list);
     json_decref(query);
     nb_sql_free(&w);
     return r;
@@ -575,9 +581,8 @@ int nb_id_crud_list(struct nb_req *req)
     struct nb_list_opts opts = {0};
     struct nb_sql where = {0};
     struct nb_tx *tx = NULL;
-    json_t *query = nb_req_query_obj(req), *list = NULL, *target, *v;
+    json_t *query = nb_req_query_obj(req), *target;
     char rule[96];
-    size_t i;
     int r;
 
     nb_id_rule(rule, sizeof(rule), "list", kind->res);
@@ -593,19 +598,9 @@ int nb_id_crud_list(struct nb_req *req)
     r = nb_tx_begin(nb_id_db, false, &tx);
     if (r < 0)
         goto out;
-    r = nb_res_list(ctx, tx, kind->res, &opts, &list);
-    json_array_foreach(list, i, v) {
-        if (kind->decorate)
-            kind->decorate(tx, v);
-        nb_id_link(req, v, kind->collection);
-    }
+    r = nb_id_list_reply(req, tx, kind, &opts);
     nb_tx_rollback(tx);
-    if (r == 0) {
-        r = nb_id_reply_list(req, kind->res->plural, list);
-        list = NULL;
-    }
 out:
-    json_decref(list);
     json_decref(query);
     nb_sql_free(&where);
     return r;
