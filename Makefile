@@ -23,7 +23,7 @@ TEST_PKGS  = libcmocka-dev postgresql-15 postgresql-client-15 \
 SUITE_PKG_FILES = $(wildcard tests/*/packages bench/packages)
 
 NUBIS      = $(BUILD)/nubis
-TEST_OPTS  = --buildtype=debug -Db_sanitize=address,undefined -Dstrict=true -Dtests=true
+TEST_OPTS  = -Dbuildtype=debug -Db_sanitize=address,undefined -Dstrict=true -Dtests=true
 RUN_ARGS   = --state-dir $(STATE) --listen $(LISTEN) $(if $(CONFIG),--config $(CONFIG))
 
 .PHONY: all build deps deps-run deps-test run test sample clean
@@ -40,10 +40,14 @@ deps-test: deps
 	@tests/lib/deps.sh $(TEST_PKGS)
 	@tests/lib/deps.sh -f $(SUITE_PKG_FILES)
 
-# meson setup DIR OPTS, quietly; its log is shown only if it fails.
+# meson setup DIR OPTS, or meson configure DIR OPTS when DIR exists (so a
+# directory set up by hand gets the options back), quietly: the log is shown
+# only if it fails.
 define meson_setup
-	@[ -f $(1)/build.ninja ] || { log=$$(mktemp); \
-	  meson setup $(1) $(2) >$$log 2>&1 || { cat $$log; rm -f $$log; exit 1; }; rm -f $$log; }
+	@log=$$(mktemp); \
+	 if [ -f $(1)/build.ninja ]; then meson configure $(1) $(2) >$$log 2>&1; \
+	 else meson setup $(1) $(2) >$$log 2>&1; fi || { cat $$log; rm -f $$log; exit 1; }; \
+	 rm -f $$log
 endef
 
 # ninja -C DIR, printing only errors (warnings are errors: -Werror).
@@ -52,7 +56,7 @@ define ninja_build
 endef
 
 build: deps
-	$(call meson_setup,$(BUILD),--buildtype=release)
+	$(call meson_setup,$(BUILD),-Dbuildtype=release)
 	$(call ninja_build,$(BUILD))
 
 # First run: a random admin password, kept in $(STATE)/admin-password by
