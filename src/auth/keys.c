@@ -56,7 +56,8 @@ static int nb_keys_list(const char *dir, uint32_t **out)
         ids[n++] = (uint32_t)id;
     }
     closedir(d);
-    qsort(ids, (size_t)n, sizeof(*ids), nb_u32_cmp);
+    if (n > 1)          /* qsort's pointer must not be NULL, even for 0 items */
+        qsort(ids, (size_t)n, sizeof(*ids), nb_u32_cmp);
     *out = ids;
     return n;
 }
