@@ -644,33 +644,19 @@ int nb_id_appcred_delete(struct nb_req *req)
 
 /* ---- access rules */
 
+static const struct nb_id_kind nb_kind_access_rule = {
+    .res = &nb_res_access_rule,
+    .collection = NB_ACCESS_RULES,
+};
+
 int nb_id_access_rule_list(struct nb_req *req)
 {
-    struct nb_ctx *ctx = nb_req_ctx(req);
     const char *user = nb_req_param(req, 0);
-    struct nb_sql w = {0};
-    struct nb_list_opts opts = {.where = &w};
-    struct nb_tx *tx = NULL;
-    json_t *query = NULL, *list = NULL, *v;
-    size_t i;
     int r = nb_ac_enforce(req, "identity:list_access_rules", user,
                           "Could not find user: %s.", user);
     if (r < 0)
         return r;
-    query = nb_req_query_obj(req);
-    nb_sql_add(&w, "user_id = ?");
-    nb_sql_text(&w, user);
-    opts.query = query;
-    r = nb_tx_begin(nb_id_db, false, &tx);
-    if (r == 0) {
-        r = nb_res_list(ctx, tx, &nb_res_access_rule, &opts, &list);
-        nb_tx_rollback(tx);
-    }
-    json_array_foreach(list, i, v)
-        nb_id_link(req, v, NB_ACCESS_RULES);
-    nb_sql_free(&w);
-    json_decref(query);
-    return r < 0 ? r : nb_id_reply_list(req, "access_rules", list);
+    return nb_id_reply_sublist(req, NULL, &nb_kind_access_rule, "user_id = ?");
 }
 
 /* Loads the access rule of the route, which must be the route user's,

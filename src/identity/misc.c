@@ -170,6 +170,24 @@ static int nb_cfg_not_found(struct nb_ctx *ctx, const char *domain, const char *
                       what, domain);
 }
 
+
+/* Appends the rows of one domain's configuration, one group of it, or one
+ * option: " WHERE domain_id = ? [AND grp = ?] [AND opt = ?]". */
+static void nb_cfg_where(struct nb_sql *q, const char *domain, const char *group,
+                         const char *option)
+{
+    nb_sql_add(q, " WHERE domain_id = ?");
+    nb_sql_text(q, domain);
+    if (group) {
+        nb_sql_add(q, " AND grp = ?");
+        nb_sql_text(q, group);
+    }
+    if (option) {
+        nb_sql_add(q, " AND opt = ?");
+        nb_sql_text(q, option);
+    }
+}
+
 /* The stored options of 'domain' (restricted to 'group' and 'option' when
  * given) as {group: {option: value}}; sensitive ones only when asked. */
 static int nb_cfg_load(struct nb_tx *tx, const char *domain, const char *group,
@@ -180,16 +198,8 @@ static int nb_cfg_load(struct nb_tx *tx, const char *domain, const char *group,
     json_t *config = json_object();
     int r;
 
-    nb_sql_add(&q, "SELECT grp, opt, value FROM domain_configs WHERE domain_id = ?");
-    nb_sql_text(&q, domain);
-    if (group) {
-        nb_sql_add(&q, " AND grp = ?");
-        nb_sql_text(&q, group);
-    }
-    if (option) {
-        nb_sql_add(&q, " AND opt = ?");
-        nb_sql_text(&q, option);
-    }
+    nb_sql_add(&q, "SELECT grp, opt, value FROM domain_configs");
+    nb_cfg_where(&q, domain, group, option);
     nb_sql_add(&q, " ORDER BY grp, opt");
     r = nb_tx_query_sql(tx, &st, &q);
     while (r == 0 && nb_stmt_next(st) > 0) {
@@ -482,16 +492,8 @@ int nb_id_domain_config_delete(struct nb_req *req)
             r = nb_cfg_not_found(ctx, domain, group, option);
     }
     if (r == 0) {
-        nb_sql_add(&q, "DELETE FROM domain_configs WHERE domain_id = ?");
-        nb_sql_text(&q, domain);
-        if (group) {
-            nb_sql_add(&q, " AND grp = ?");
-            nb_sql_text(&q, group);
-        }
-        if (option) {
-            nb_sql_add(&q, " AND opt = ?");
-            nb_sql_text(&q, option);
-        }
+        nb_sql_add(&q, "DELETE FROM domain_configs");
+        nb_cfg_where(&q, domain, group, option);
         r = nb_tx_exec_sql(tx, NULL, &q);
     }
     r = nb_id_finish(tx, r);

@@ -173,3 +173,25 @@ daemon_stop_check() {
     fi
     return 0
 }
+
+# suite_finish OUT WHAT: reads the "N passed, M failed" last line of OUT
+# (a failure when missing: WHAT did not finish), checks the daemon stopped
+# cleanly, prints the suite's own last line and returns non-zero on any
+# failure.
+suite_finish() {
+    local out=$1 what=$2 last passed failed
+    last=$(tail -n 1 "$out")
+    if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=${BASH_REMATCH[1]}
+        failed=${BASH_REMATCH[2]}
+    else
+        passed=0
+        failed=1
+        log "$what did not finish"
+    fi
+    daemon_stop_check || failed=$((failed + 1))
+    [ "$failed" = 0 ] || KEEP=1
+    [ "$KEEP" = 1 ] && log "state kept in $STATE"
+    echo "$passed passed, $failed failed"
+    [ "$failed" = 0 ]
+}

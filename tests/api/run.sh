@@ -29,18 +29,4 @@ daemon_start nubis-api
 OUT="$STATE/tests.out"
 NUBIS_URL="$URL" NUBIS_ADMIN_PASSWORD="$PASSWORD" NUBIS_BIN="$NUBIS" \
 NUBIS_STATE_DIR="$STATE" "$PY" "$ROOT/tests/api/runner.py" "$@" | tee "$OUT"
-last=$(tail -n 1 "$OUT")
-if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-    passed=${BASH_REMATCH[1]}
-    failed=${BASH_REMATCH[2]}
-else
-    passed=0
-    failed=1
-    log "the test runner did not finish"
-fi
-
-daemon_stop_check || failed=$((failed + 1))
-[ "$failed" = 0 ] || KEEP=1
-[ "$KEEP" = 1 ] && log "state kept in $STATE"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+suite_finish "$OUT" "the test runner"

@@ -33,18 +33,4 @@ mkdir -p "$HOME"
 
 OUT="$STATE/e2e.out"
 /usr/bin/python3 "$ROOT/tests/e2e/identity.py" | tee "$OUT"
-last=$(tail -n 1 "$OUT")
-if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-    passed=${BASH_REMATCH[1]}
-    failed=${BASH_REMATCH[2]}
-else
-    passed=0
-    failed=1
-    log "the scenario did not finish"
-fi
-
-daemon_stop_check || failed=$((failed + 1))
-[ "$failed" = 0 ] || KEEP=1
-[ "$KEEP" = 1 ] && log "state kept in $STATE"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+suite_finish "$OUT" "the scenario"
