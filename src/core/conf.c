@@ -27,10 +27,6 @@ static const struct nb_opt nb_opts[] = {
     {"DEFAULT", "public_url", "",
      "Base URL clients use to reach the API, advertised in the catalog. "
      "Empty: http://<listen>."},
-    {"DEFAULT", "role", "all",
-     "Which modules this process runs: all | controller | compute."},
-    {"DEFAULT", "host", "",
-     "This node's name (empty: the system host name)."},
     {"DEFAULT", "region", "RegionOne", "Region registered by bootstrap."},
     {"DEFAULT", "workers", "0",
      "HTTP worker threads (0: twice the number of CPUs, at least 4)."},
@@ -58,8 +54,6 @@ static const struct nb_opt nb_opts[] = {
      "Whether a scoped token may be exchanged for a token of another scope."},
     {"token", "allow_expired_window", "172800",
      "Seconds after expiry during which ?allow_expired=1 still validates."},
-    {"token", "cache_size", "4096",
-     "Validated tokens whose rendering is cached (0: no cache)."},
 
     /* ---- [identity] */
     {"identity", "password_hash_memlimit_kib", "7168",

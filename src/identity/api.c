@@ -269,16 +269,24 @@ void nb_id_link(struct nb_req *req, json_t *obj, const char *collection)
     free(self);
 }
 
-int nb_id_reply_list(struct nb_req *req, const char *plural, json_t *list)
+int nb_id_reply_list_truncated(struct nb_req *req, const char *plural, json_t *list,
+                               bool truncated)
 {
     char *query = nb_req_query_string(req);
     char *self = nb_xasprintf("%s/identity%s%s%s", nb_req_base_url(req), nb_req_path(req),
                               *query ? "?" : "", query);
-    free(query);
     json_t *body = json_pack("{s:o,s:{s:s,s:n,s:n}}", plural, list, "links", "self",
                              self, "previous", "next");
+    free(query);
     free(self);
+    if (truncated)
+        json_object_set_new(body, "truncated", json_true());
     return nb_reply_json(req, 200, body);
+}
+
+int nb_id_reply_list(struct nb_req *req, const char *plural, json_t *list)
+{
+    return nb_id_reply_list_truncated(req, plural, list, false);
 }
 
 int nb_id_reply_entity(struct nb_req *req, int status, const char *singular,
@@ -449,21 +457,34 @@ int nb_id_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us)
     return 0;
 }
 
-/* Lists 'kind' in 'tx' with 'opts', decorated and linked, and replies. */
+/* Lists 'kind' in 'tx' with 'opts', decorated and linked, and replies.
+ * With [identity] list_limit, at most that many are listed and the reply
+ * says "truncated": true when there were more, as Keystone does. */
 static int nb_id_list_reply(struct nb_req *req, struct nb_tx *tx,
                             const struct nb_id_kind *kind, const struct nb_list_opts *opts)
 {
+    struct nb_list_opts lim = *opts;
+    long max = nb_conf_int("identity", "list_limit");
+    bool truncated = false;
     json_t *list = NULL, *v;
     size_t i;
-    int r = nb_res_list(nb_req_ctx(req), tx, kind->res, opts, &list);
+    int r;
+
+    if (max > 0)
+        lim.limit = max + 1;
+    r = nb_res_list(nb_req_ctx(req), tx, kind->res, &lim, &list);
     if (r < 0)
         return r;
+    if (max > 0 && json_array_size(list) > (size_t)max) {
+        json_array_remove(list, (size_t)max);
+        truncated = true;
+    }
     json_array_foreach(list, i, v) {
         if (kind->decorate)
             kind->decorate(tx, v);
         nb_id_link(req, v, kind->collection);
     }
-    return nb_id_reply_list(req, kind->res->plural, list);
+    return nb_id_reply_list_truncated(req, kind->res->plural, list, truncated);
 }
 
 int nb_id_reply_sublist(struct nb_req *req, const struct nb_resource *owner,

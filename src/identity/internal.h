@@ -74,8 +74,11 @@ int nb_id_load(struct nb_ctx *ctx, const struct nb_id_kind *kind,
  * (api.c) */
 /* Adds "links": {"self": <base>/identity<collection>/<id>} to 'obj'. */
 void nb_id_link(struct nb_req *req, json_t *obj, const char *collection);
-/* Replies {plural: list, "links": {self, previous, next}}; steals 'list'. */
+/* Replies {plural: list, "links": {self, previous, next}}; steals 'list'.
+ * The _truncated form adds "truncated": true when asked. */
 int nb_id_reply_list(struct nb_req *req, const char *plural, json_t *list);
+int nb_id_reply_list_truncated(struct nb_req *req, const char *plural, json_t *list,
+                               bool truncated);
 /* Replies {singular: obj} after linking 'obj'; steals 'obj'. */
 int nb_id_reply_entity(struct nb_req *req, int status, const char *singular,
                        const char *collection, json_t *obj);

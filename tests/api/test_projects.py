@@ -466,3 +466,29 @@ class TestProjectTags(TestCase):
         self.assertError(delete(self.path(other), token=m["token"]), 403)
         self.assertError(delete(self.path(other, "keep"), token=m["token"]), 403)
         self.assertEqual(get(self.path(other)).body["tags"], ["keep"])
+
+
+class TestListLimit(TestCase):
+    """[identity] list_limit: at most that many entities, and
+    "truncated": true when there were more (keystone/common/driver_hints
+    + wrap_collection)."""
+
+    def test_list_limit_truncates_and_says_so(self):
+        from lib import SideDaemon
+        domain = new_domain()
+        for _ in range(3):
+            new_project(domain_id=domain["id"])
+        with SideDaemon("[identity]\nlist_limit = 2\n") as side:
+            r = call("GET", side.url + "/identity/v3/projects",
+                     params={"domain_id": domain["id"]})
+            self.assertStatus(r, 200)
+            self.assertEqual(len(r.body["projects"]), 2)
+            self.assertIs(r.body["truncated"], True)
+            r = call("GET", side.url + "/identity/v3/projects",
+                     params={"domain_id": domain["id"], "name": "no such project"})
+            self.assertStatus(r, 200)
+            self.assertNotIn("truncated", r.body)
+        # the main daemon has no limit
+        r = get("/projects", params={"domain_id": domain["id"]})
+        self.assertEqual(len(r.body["projects"]), 3)
+        self.assertNotIn("truncated", r.body)
