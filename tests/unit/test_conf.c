@@ -157,8 +157,8 @@ static void test_conf_set_unknown_option_rejected(void **state)
 static void test_conf_int_garbage_reads_as_zero(void **state)
 {
     (void)state;
-    assert_int_equal(nbt_load_text("[token]\ncache_size = lots\n"), 0);
-    assert_int_equal(nb_conf_int("token", "cache_size"), 0);
+    assert_int_equal(nbt_load_text("[token]\nmax_active_keys = lots\n"), 0);
+    assert_int_equal(nb_conf_int("token", "max_active_keys"), 0);
 }
 
 static char *nbt_sample(void)
