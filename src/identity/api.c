@@ -437,6 +437,61 @@ int nb_id_prepare_domain(struct nb_ctx *ctx, struct nb_tx *tx, json_t *obj)
 
 /* ---- shared helpers for the other handler files */
 
+/* A string field of 1..'max' characters, all in 'charset' (NULL: any)
+ * and, when 'nonspace', not only white space. */
+static int nb_id_check_str(struct nb_ctx *ctx, const char *field, const json_t *v,
+                           size_t max, const char *charset, bool nonspace)
+{
+    const char *s;
+    if (!json_is_string(v))
+        return nb_err_invalid(ctx, field, v, "is not of type 'string'");
+    s = json_string_value(v);
+    if (!*s)
+        return nb_err_invalid(ctx, field, v, "is too short");
+    if (strlen(s) > max)
+        return nb_err_invalid(ctx, field, v, "is too long");
+    if (charset && strspn(s, charset) != strlen(s))
+        return nb_err_invalid(ctx, field, v, "does not match '^[a-zA-Z0-9-]+$'");
+    if (nonspace && strspn(s, " \t\r\n\f\v") == strlen(s))
+        return nb_err_invalid(ctx, field, v, "does not match '[\\S]+'");
+    return 0;
+}
+
+int nb_id_check_role_refs(struct nb_ctx *ctx, const json_t *roles)
+{
+    const json_t *v, *x;
+    size_t i;
+    int r = 0;
+
+    if (!json_is_array(roles))
+        return nb_err_invalid(ctx, "roles", roles, "is not of type 'array'");
+    json_array_foreach(roles, i, v) {
+        char field[40];
+        snprintf(field, sizeof(field), "roles/%zu", i);
+        if (!json_is_object(v))
+            return nb_err_invalid(ctx, field, v, "is not of type 'object'");
+        if (json_object_size(v) != 1)
+            return nb_err_invalid(ctx, field, v, json_object_size(v)
+                                                    ? "has too many properties"
+                                                    : "does not have enough properties");
+        if ((x = json_object_get(v, "id"))) {
+            snprintf(field, sizeof(field), "roles/%zu/id", i);
+            r = nb_id_check_str(ctx, field, x, 64, "abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", false);
+        } else if ((x = json_object_get(v, "name"))) {
+            snprintf(field, sizeof(field), "roles/%zu/name", i);
+            r = nb_id_check_str(ctx, field, x, 255, NULL, true);
+        } else {
+            r = nb_err_set(ctx, 400, "Invalid input for field '%s': Additional properties "
+                                     "are not allowed ('%s' was unexpected)", field,
+                           json_object_iter_key(json_object_iter((json_t *)v)));
+        }
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 int nb_id_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us)
 {
     size_t n = strlen(s);

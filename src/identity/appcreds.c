@@ -205,39 +205,6 @@ static bool nb_ac_is_method(const char *s)
     return false;
 }
 
-static int nb_ac_validate_roles(struct nb_ctx *ctx, const json_t *roles)
-{
-    const json_t *v, *x;
-    size_t i;
-    int r;
-    if (!json_is_array(roles))
-        return nb_err_invalid(ctx, "roles", roles, "is not of type 'array'");
-    json_array_foreach(roles, i, v) {
-        char field[40];
-        snprintf(field, sizeof(field), "roles/%zu", i);
-        if (!json_is_object(v))
-            return nb_err_invalid(ctx, field, v, "is not of type 'object'");
-        if (json_object_size(v) != 1)
-            return nb_err_invalid(ctx, field, v, json_object_size(v)
-                                                    ? "has too many properties"
-                                                    : "does not have enough properties");
-        if ((x = json_object_get(v, "id"))) {
-            snprintf(field, sizeof(field), "roles/%zu/id", i);
-            r = nb_ac_check_str(ctx, field, x, 1, 64, nb_ac_is_id, "^[a-zA-Z0-9-]+$");
-        } else if ((x = json_object_get(v, "name"))) {
-            snprintf(field, sizeof(field), "roles/%zu/name", i);
-            r = nb_ac_check_str(ctx, field, x, 1, 255, nb_ac_has_nonspace, "[\\S]+");
-        } else {
-            r = nb_err_set(ctx, 400, "Invalid input for field '%s': Additional properties "
-                                     "are not allowed ('%s' was unexpected)", field,
-                           json_object_iter_key(json_object_iter((json_t *)v)));
-        }
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
 static int nb_ac_validate_rules(struct nb_ctx *ctx, const json_t *rules)
 {
     const json_t *rule, *v;
@@ -287,7 +254,7 @@ static int nb_ac_validate(struct nb_ctx *ctx, const json_t *in)
         return nb_err_invalid(ctx, "expires_at", v, "is not of type 'null', 'string'");
     if ((v = json_object_get(in, "unrestricted")) && !json_is_boolean(v))
         return nb_err_invalid(ctx, "unrestricted", v, "is not of type 'boolean'");
-    if ((v = json_object_get(in, "roles")) && (r = nb_ac_validate_roles(ctx, v)) < 0)
+    if ((v = json_object_get(in, "roles")) && (r = nb_id_check_role_refs(ctx, v)) < 0)
         return r;
     if ((v = json_object_get(in, "access_rules")) && (r = nb_ac_validate_rules(ctx, v)) < 0)
         return r;

@@ -90,6 +90,9 @@ const json_t *nb_id_body_obj(struct nb_req *req, const char *key);
  * exist (404) when 'owner' is not NULL.  Query filters apply. */
 int nb_id_reply_sublist(struct nb_req *req, const struct nb_resource *owner,
                         const struct nb_id_kind *kind, const char *where);
+/* Validates a list of role references [{"id": ...} | {"name": ...}], the
+ * _role_properties schema trusts and application credentials share. */
+int nb_id_check_role_refs(struct nb_ctx *ctx, const json_t *roles);
 /* Keystone's parse_expiration_date: ISO 8601, 'Z' implied, not in the
  * past (400 otherwise). */
 int nb_id_parse_expiry(struct nb_ctx *ctx, const char *s, int64_t *us);

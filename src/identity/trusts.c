@@ -241,37 +241,8 @@ static int nb_trust_validate(struct nb_ctx *ctx, const json_t *in)
     v = json_object_get(in, "expires_at");
     if (v && !json_is_string(v) && !json_is_null(v))
         return nb_err_invalid(ctx, "expires_at", v, "is not of type 'null', 'string'");
-    if (roles && !json_is_array(roles))
-        return nb_err_invalid(ctx, "roles", roles, "is not of type 'array'");
-    json_array_foreach(roles, i, v) {
-        char field[32];
-        const json_t *x;
-        snprintf(field, sizeof(field), "roles/%zu", i);
-        if (!json_is_object(v))
-            return nb_err_invalid(ctx, field, v, "is not of type 'object'");
-        if (json_object_size(v) != 1)
-            return nb_err_invalid(ctx, field, v, json_object_size(v)
-                                                       ? "has too many properties"
-                                                       : "does not have enough properties");
-        if ((x = json_object_get(v, "id"))) {
-            snprintf(field, sizeof(field), "roles/%zu/id", i);
-            if ((r = nb_trust_check_id(ctx, field, x, false, true)) < 0)
-                return r;
-        } else if ((x = json_object_get(v, "name"))) {
-            snprintf(field, sizeof(field), "roles/%zu/name", i);
-            if (!json_is_string(x))
-                return nb_err_invalid(ctx, field, x, "is not of type 'string'");
-            if (!*json_string_value(x))
-                return nb_err_invalid(ctx, field, x, "is too short");
-            if (strlen(json_string_value(x)) > 255)
-                return nb_err_invalid(ctx, field, x, "is too long");
-        } else {
-            const char *key = json_object_iter_key(json_object_iter((json_t *)v));
-            return nb_err_set(ctx, 400, "Invalid input for field '%s': Additional "
-                                        "properties are not allowed ('%s' was unexpected)",
-                              field, key);
-        }
-    }
+    if (roles && (r = nb_id_check_role_refs(ctx, roles)) < 0)
+        return r;
     for (i = 0; i < NB_ARRAY_SIZE(required); i++)
         if (!json_object_get(in, required[i]))
             return nb_err_set(ctx, 400, "'%s' is a required property", required[i]);

@@ -198,6 +198,13 @@ class TestTrustErrors(Base):
         self.assertError(r, 403)
         self.check_not_created()
 
+    def test_blank_role_name_400(self):
+        # trust/schema.py _role_properties: name is parameter_types.name,
+        # pattern [\S]+ (the schema application credentials share)
+        r = post(TRUSTS, self.body(roles=[{"name": "   "}]), token=self.tok)
+        self.assertError(r, 400, "roles/0/name")
+        self.check_not_created()
+
     def test_missing_impersonation_400(self):
         body = self.body()
         del body["trust"]["impersonation"]
