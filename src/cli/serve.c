@@ -10,9 +10,27 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The service modules after identity, in start order.  A new service adds
+ * its struct nb_module here (and its header above). */
+static const struct nb_module *const nb_modules[] = {
+    NULL,   /* keeps the table valid while it is empty */
+};
+
+static size_t nb_nmodules(void)
+{
+    size_t n = 0;
+    while (nb_modules[n])
+        n++;
+    return n;
+}
+
 /* Everything a command needs that lives in the state directory. */
 struct nb_state {
     struct nb_db *db;
+    struct nb_blob_store *blobs;
+    struct nb_module_env env;
+    char *public_url;
+    size_t ninit;           /* modules whose init ran */
 };
 
 static const char *nb_state_dir(void)
@@ -59,7 +77,7 @@ static int nb_state_open(struct nb_state *st)
 {
     enum nb_log_level lvl = NB_LOG_INFO;
     const char *url = nb_conf_str("database", "connection");
-    char *dburl = NULL, *keys = NULL;
+    char *dburl = NULL, *keys = NULL, *blobs;
     long pool = nb_conf_int("database", "pool_size");
     int r;
 
@@ -87,11 +105,35 @@ static int nb_state_open(struct nb_state *st)
         nb_password_init();
         r = nb_identity_init(st->db);
     }
-    return r;
+    if (r < 0)
+        return r;
+    blobs = nb_xasprintf("%s/blobs", nb_state_dir());
+    r = nb_blob_store_open(blobs, &st->blobs);
+    free(blobs);
+    if (r < 0)
+        return r;
+    st->public_url = nb_public_url();
+    st->env = (struct nb_module_env){
+        .db = st->db, .blobs = st->blobs, .state_dir = nb_state_dir(),
+        .public_url = st->public_url, .region = nb_conf_str("DEFAULT", "region"),
+    };
+    for (; st->ninit < nb_nmodules(); st->ninit++) {
+        const struct nb_module *m = nb_modules[st->ninit];
+        r = m->init(&st->env);
+        if (r < 0) {
+            nb_error("the %s module did not start: %s", m->name, strerror(-r));
+            return r;
+        }
+    }
+    return 0;
 }
 
 static void nb_state_close(struct nb_state *st)
 {
+    while (st->ninit > 0)
+        nb_modules[--st->ninit]->shutdown();
+    nb_blob_store_close(st->blobs);
+    free(st->public_url);
     nb_identity_shutdown();
     nb_policy_shutdown();
     nb_revoke_shutdown();
@@ -101,12 +143,11 @@ static void nb_state_close(struct nb_state *st)
 
 int nb_cmd_serve(const struct nb_cli *cli)
 {
-    static const struct nb_service *const services[] = {&nb_identity_service};
+    const struct nb_service *services[NB_ARRAY_SIZE(nb_modules)];
     struct nb_http_config cfg = {0};
     struct nb_state st = {0};
     struct nb_http *http = NULL;
     sigset_t set;
-    char *pub;
     int sig = 0, r;
     (void)cli;
 
@@ -121,6 +162,9 @@ int nb_cmd_serve(const struct nb_cli *cli)
     r = nb_state_open(&st);
     if (r < 0)
         goto out;
+    services[0] = &nb_identity_service;
+    for (size_t i = 0; i < nb_nmodules(); i++)
+        services[1 + i] = nb_modules[i]->service;
     cfg.listen = nb_conf_str("DEFAULT", "listen");
     cfg.threads = nb_workers();
     cfg.max_body = (size_t)nb_conf_int("DEFAULT", "max_request_body_size");
@@ -129,10 +173,16 @@ int nb_cmd_serve(const struct nb_cli *cli)
     r = nb_http_start(&cfg, services, NB_ARRAY_SIZE(services), &http);
     if (r < 0)
         goto out;
-    pub = nb_public_url();
-    nb_info("nubis serving on %s (port %d, %d workers, %s database, state %s)", pub,
-            nb_http_port(http), cfg.threads, nb_db_backend(st.db), nb_state_dir());
-    free(pub);
+    for (size_t i = 0; i < nb_nmodules(); i++) {
+        const struct nb_module *m = nb_modules[i];
+        if (m->start && (r = m->start(&st.env)) < 0) {
+            nb_error("the %s module did not start: %s", m->name, strerror(-r));
+            goto out;
+        }
+    }
+    nb_info("nubis serving on %s (port %d, %d workers, %s database, state %s)",
+            st.public_url, nb_http_port(http), cfg.threads, nb_db_backend(st.db),
+            nb_state_dir());
     while (sigwait(&set, &sig) != 0)
         ;
     nb_info("signal %d: shutting down", sig);
@@ -170,6 +220,9 @@ int nb_cmd_bootstrap(const struct nb_cli *cli)
     b.region = nb_conf_str("DEFAULT", "region");
     b.public_url = pub;
     r = nb_identity_bootstrap(&b);
+    for (size_t i = 0; r == 0 && i < nb_nmodules(); i++)
+        if (nb_modules[i]->bootstrap)
+            r = nb_modules[i]->bootstrap(&st.env);
     if (r < 0) {
         nb_error("bootstrap failed: %s", strerror(-r));
         goto out;

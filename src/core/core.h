@@ -84,6 +84,8 @@ int nb_mkdir_p(const char *path, unsigned mode);
 /* Writes 'data' to 'path' atomically: temp file, fsync, rename, fsync dir. */
 int nb_file_write_atomic(const char *path, const void *data, size_t n,
                          unsigned mode);
+/* fsyncs the directory that holds 'path' (after a rename or unlink). */
+int nb_fsync_dir(const char *path);
 /* Reads a whole (small) file into a new NUL-terminated buffer. */
 int nb_file_read(const char *path, char **out, size_t *n);
 
@@ -383,6 +385,82 @@ char *nb_json_repr(const json_t *v);
  * field part when 'field' is NULL) and returns -EINVAL. */
 int nb_err_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
                    const char *why);
+
+/* ------------------------------------------------------------ blob store
+ *
+ * Opaque bytes by (namespace, key): image data, objects, volume files.
+ * Namespaces and keys are names ([A-Za-z0-9._-], not starting with '.',
+ * up to 200 bytes).  A writer streams into a temporary; commit makes the
+ * bytes and a small metadata record durable under the key in one atomic
+ * step (a reader sees the old blob or the new one, never a mix); abort, or
+ * a crash before commit, leaves nothing (temporaries are removed at open).
+ * Drivers are in blob_driver.h; "file:/dir" (or a plain "/dir") is the
+ * file driver.  A store is safe to use from several threads; a writer
+ * belongs to one request at a time. */
+struct nb_blob_store;
+struct nb_blob_writer;
+
+int nb_blob_store_open(const char *url, struct nb_blob_store **out);
+void nb_blob_store_close(struct nb_blob_store *bs);     /* NULL is fine */
+/* Starts a blob in 'ns'; the caller ends it with commit or abort. */
+int nb_blob_writer_new(struct nb_blob_store *bs, const char *ns,
+                       struct nb_blob_writer **out);
+int nb_blob_writer_write(struct nb_blob_writer *w, const void *data,
+                         size_t len);
+uint64_t nb_blob_writer_size(const struct nb_blob_writer *w);
+/* Makes the blob durable under 'key' with 'meta' (may be NULL/0), then
+ * frees 'w' whether or not it succeeded. */
+int nb_blob_writer_commit(struct nb_blob_writer *w, const char *key,
+                          const void *meta, size_t mlen);
+/* Frees 'w' and discards what it wrote; NULL is fine. */
+void nb_blob_writer_abort(struct nb_blob_writer *w);
+/* A read-only descriptor on the data (for nb_reply_fd/sendfile) and the
+ * data size; the caller owns the descriptor.  -ENOENT when absent. */
+int nb_blob_open(struct nb_blob_store *bs, const char *ns, const char *key,
+                 int *fd, uint64_t *size);
+/* The blob's metadata, a new NUL-terminated buffer the caller frees. */
+int nb_blob_meta(struct nb_blob_store *bs, const char *ns, const char *key,
+                 char **meta, size_t *mlen);
+/* -ENOENT when absent. */
+int nb_blob_delete(struct nb_blob_store *bs, const char *ns, const char *key);
+/* Calls fn for every key of 'ns' until it returns non-zero (which is
+ * returned); for sweeps that reconcile blobs with their rows. */
+int nb_blob_each(struct nb_blob_store *bs, const char *ns,
+                 int (*fn)(void *arg, const char *key), void *arg);
+
+/* ------------------------------------------------------------- modules
+ *
+ * A service module (image, network, object, ...) as the daemon sees it:
+ * its HTTP service and three steps.  src/cli/serve.c lists the modules in
+ * one table; identity comes first and is wired by hand (it owns the
+ * tokens every other module checks). */
+struct nb_module_env {
+    struct nb_db *db;
+    struct nb_blob_store *blobs;    /* STATE/blobs */
+    const char *state_dir;
+    const char *public_url;         /* "http://127.0.0.1:8080", no slash */
+    const char *region;
+};
+
+struct nb_module {
+    const char *name;                   /* "image" */
+    const struct nb_service *service;
+    /* Opens the module: migrations, caches, recovery of what a crash left
+     * (e.g. uploads that never finished).  Borrows 'env' for the module's
+     * life.  Runs for every command that opens the state. */
+    int (*init)(const struct nb_module_env *env);
+    /* `nubis bootstrap`, after identity's: the catalog entry (through
+     * nb_identity_register_service) and any defaults.  Idempotent.  May
+     * be NULL. */
+    int (*bootstrap)(const struct nb_module_env *env);
+    /* Starts background work that only a serving daemon runs (data plane
+     * reconcile, supervisors, sweepers), after the HTTP server is up.
+     * May be NULL. */
+    int (*start)(const struct nb_module_env *env);
+    /* Stops what start() started and frees what init() made; safe after a
+     * failed or missing init. */
+    void (*shutdown)(void);
+};
 
 /* ------------------------------------------------------------------ HTTP
  *

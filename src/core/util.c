@@ -382,7 +382,7 @@ out:
     return r;
 }
 
-static int nb_fsync_dir(const char *path)
+int nb_fsync_dir(const char *path)
 {
     char *copy = nb_xstrdup(path);
     int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
