@@ -213,6 +213,35 @@ static const struct nb_policy_rule nb_rules[] = {
     {"identity:create_limits", ADMIN},
     {"identity:update_limit", ADMIN},
     {"identity:delete_limit", ADMIN},
+
+    /* ---- image (Glance v2 defaults, glance/policies): reads for anyone
+     * with a role on the project (which images are visible is decided in
+     * src/image, as Glance's database layer does), writes for the owner
+     * with the member role, publishing for admins only. */
+    {"image:context_is_admin", "role:admin"},
+    {"image:owner_member",
+     "rule:image:context_is_admin or (role:member and project_id:%(owner)s)"},
+    {"image:reader", "rule:image:context_is_admin or role:reader"},
+    {"image:get_schema", ""},
+    {"image:get_info", ""},
+    {"image:get_images", "rule:image:reader"},
+    {"image:get_image", "rule:image:reader"},
+    {"image:add_image", "rule:image:owner_member"},
+    {"image:modify_image", "rule:image:owner_member"},
+    {"image:delete_image", "rule:image:owner_member"},
+    {"image:publicize_image", "rule:image:context_is_admin"},
+    {"image:communitize_image", "rule:image:owner_member"},
+    {"image:download_image", "rule:image:reader"},
+    {"image:upload_image", "rule:image:owner_member"},
+    {"image:import_image", "rule:image:owner_member"},
+    {"image:deactivate", "rule:image:owner_member"},
+    {"image:reactivate", "rule:image:owner_member"},
+    {"image:add_member", "rule:image:owner_member"},
+    {"image:delete_member", "rule:image:owner_member"},
+    {"image:get_member", "rule:image:reader"},
+    {"image:get_members", "rule:image:reader"},
+    {"image:modify_member",
+     "rule:image:context_is_admin or (role:member and project_id:%(member_id)s)"},
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

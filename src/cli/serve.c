@@ -3,6 +3,7 @@
 #include "auth/auth.h"
 #include "cli/cli.h"
 #include "identity/identity.h"
+#include "image/image.h"
 
 #include <malloc.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 /* The service modules after identity, in start order.  A new service adds
  * its struct nb_module here (and its header above). */
 static const struct nb_module *const nb_modules[] = {
+    &nb_image_module,
     NULL,   /* keeps the table valid while it is empty */
 };
 

@@ -76,6 +76,21 @@ static const struct nb_opt nb_opts[] = {
     {"identity", "list_limit", "0",
      "Most entities a list returns (0: no limit), like Keystone's "
      "list_limit; truncated lists say \"truncated\": true."},
+
+    /* ---- [image] */
+    {"image", "image_count_total", "-1",
+     "Images a project may own, whatever their status (-1: no limit); "
+     "creating one more answers 413. Glance's unified limit of that name."},
+    {"image", "image_size_total", "-1",
+     "MiB of image data a project may store (-1: no limit); an upload that "
+     "would go past it answers 413 and stores nothing. Glance's unified "
+     "limit of that name."},
+    {"image", "limit_param_default", "25",
+     "Images a list returns when the request gives no limit (Glance's "
+     "limit_param_default)."},
+    {"image", "api_limit_max", "1000",
+     "Most images a list returns, whatever limit the request asks "
+     "(Glance's api_limit_max)."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)
