@@ -21,6 +21,7 @@
 #define NB_IMG_HEAD (64 * 1024)     /* bytes the inspector sees */
 #define NB_IMG_TAIL 512             /* a fixed VHD's footer */
 #define NB_IMG_BATCH (1024 * 1024)  /* bytes hashed per hand-off */
+#define NB_IMG_DRAIN (16 * 1024 * 1024)  /* body read after a refusal */
 
 /* ---- md5 + sha512, the two on separate threads: each runs at about the
  * speed of the other, so two cores hash a batch in half the time. */
@@ -138,6 +139,9 @@ struct nb_upload {
     uint64_t size;
     int64_t room;                /* bytes the quota leaves; -1: no limit */
     bool finished;               /* the image row says where the data is */
+    int refused;                 /* the status of a refusal, or 0 */
+    uint64_t drained;            /* body bytes read since the refusal */
+    char refused_msg[1024];
 };
 
 static void nb_upload_free(struct nb_upload *u)
@@ -154,13 +158,9 @@ static void nb_upload_free(struct nb_upload *u)
 
 /* Puts the image back to 'from' when the upload did not finish, and frees
  * the upload (the request's cleanup, whether or not it completed). */
-static void nb_upload_release(void *state, bool completed)
+static void nb_upload_reset(struct nb_upload *u)
 {
-    struct nb_upload *u = state;
     struct nb_tx *tx = NULL;
-    (void)completed;        /* what counts is whether the row was updated */
-    if (!u)
-        return;
     nb_blob_writer_abort(u->w);
     u->w = NULL;
     if (!u->finished && nb_tx_begin(nb_img_env->db, true, &tx) == 0) {
@@ -172,7 +172,36 @@ static void nb_upload_release(void *state, bool completed)
             nb_tx_rollback(tx);
         nb_info("image %s: upload did not complete; back to %s", u->id, u->from);
     }
+    u->finished = true;
+}
+
+static void nb_upload_release(void *state, bool completed)
+{
+    struct nb_upload *u = state;
+    (void)completed;        /* what counts is whether the row was updated */
+    if (!u)
+        return;
+    nb_upload_reset(u);
     nb_upload_free(u);
+}
+
+/* Refuses an upload without closing on a client that is still sending
+ * (it would see a reset, not the answer): the error recorded on the
+ * request is kept and answered once the body is read, up to NB_IMG_DRAIN
+ * bytes of it; the image goes back at once and nothing more is stored. */
+static void nb_upload_refuse(struct nb_req *req, struct nb_upload *u)
+{
+    struct nb_ctx *ctx = nb_req_ctx(req);
+    u->refused = ctx->err_status ? ctx->err_status : 500;
+    snprintf(u->refused_msg, sizeof(u->refused_msg), "%s", ctx->err_msg);
+    ctx->err_status = 0;
+    ctx->err_msg[0] = '\0';
+    nb_upload_reset(u);
+}
+
+static int nb_upload_refusal(struct nb_req *req, struct nb_upload *u)
+{
+    return nb_req_err(req, u->refused, "%s", u->refused_msg);
 }
 
 /* Rejects data that is unsafe or not the declared disk_format. */
@@ -385,6 +414,15 @@ static int nb_upload_begin(struct nb_req *req, bool stage)
     if (r < 0)
         r = nb_err_set(ctx, 500, "Cannot store the image data: %s.", strerror(-r));
 out:
+    if (r < 0) {
+        if (!u) {
+            u = nb_xcalloc(1, sizeof(*u));
+            u->finished = true;          /* nothing claimed */
+            nb_req_set_state(req, u, nb_upload_release);
+        }
+        nb_upload_refuse(req, u);
+        r = 0;
+    }
     json_decref(img);
     return r;
 }
@@ -401,12 +439,23 @@ int nb_img_stage_begin(struct nb_req *req)
 
 int nb_img_upload_body(struct nb_req *req, const char *data, size_t len)
 {
-    return nb_upload_feed(nb_req_ctx(req), nb_req_state(req), data, len);
+    struct nb_upload *u = nb_req_state(req);
+    if (u->refused) {
+        u->drained += len;
+        return u->drained > NB_IMG_DRAIN ? nb_upload_refusal(req, u) : 0;
+    }
+    if (nb_upload_feed(nb_req_ctx(req), u, data, len) < 0)
+        nb_upload_refuse(req, u);
+    return 0;
 }
 
 int nb_img_upload_end(struct nb_req *req)
 {
-    int r = nb_upload_finish(nb_req_ctx(req), nb_req_state(req));
+    struct nb_upload *u = nb_req_state(req);
+    int r;
+    if (u->refused)
+        return nb_upload_refusal(req, u);
+    r = nb_upload_finish(nb_req_ctx(req), u);
     return r < 0 ? r : nb_reply_empty(req, 204);
 }
 
@@ -424,11 +473,15 @@ static int nb_import_copy(struct nb_ctx *ctx, struct nb_upload *u)
         return nb_err_set(ctx, 409, "Image %s has no staged data.", u->id);
     r = nb_blob_writer_new(nb_img_env->blobs, NB_IMG_NS, &u->w);
     buf = nb_xmalloc(NB_IMG_BATCH);
-    while (r == 0 && (n = read(fd, buf, NB_IMG_BATCH)) != 0) {
-        if (n < 0)
+    /* the blob's file goes on with its metadata: read 'size' bytes only */
+    while (r == 0 && size > 0) {
+        n = read(fd, buf, size < NB_IMG_BATCH ? (size_t)size : NB_IMG_BATCH);
+        if (n <= 0) {
             r = nb_err_set(ctx, 500, "Cannot read the staged data.");
-        else
+        } else {
             r = nb_upload_feed(ctx, u, buf, (size_t)n);
+            size -= (uint64_t)n;
+        }
     }
     free(buf);
     close(fd);

@@ -229,6 +229,20 @@ static int nb_list_time(struct nb_ctx *ctx, struct nb_sql *w, const char *col, c
     if (nb_time_parse(v, &us) < 0)
         return nb_err_set(ctx, 400, "Unable to filter on %s: '%s' is not a valid time.",
                           col, v);
+    /* times are shown to the second: a whole second names all of it, so
+     * that lte:<created_at as shown> includes that image */
+    if (us % 1000000 == 0) {
+        if (!strcmp(sql, "<=") || !strcmp(sql, ">")) {
+            us += 1000000;
+            sql = !strcmp(sql, "<=") ? "<" : ">=";
+        } else if (!strcmp(sql, "=") || !strcmp(sql, "<>")) {
+            nb_sql_addf(w, " AND %s(%s >= ? AND %s < ?)", !strcmp(sql, "=") ? "" : "NOT ",
+                        col, col);
+            nb_sql_int(w, us);
+            nb_sql_int(w, us + 1000000);
+            return 0;
+        }
+    }
     nb_sql_addf(w, " AND %s %s ?", col, sql);
     nb_sql_int(w, us);
     return 0;

@@ -352,6 +352,26 @@ static void test_http_stream_client_gone_midway_cleans_up(void **state)
     assert_true(nbt_up.bytes <= sizeof(half));
 }
 
+/* The close arrives with the last bytes sent (no pause): libmicrohttpd's
+ * epoll mode missed it until the connection timeout. */
+static void test_http_stream_client_gone_with_its_last_bytes_cleans_up(void **state)
+{
+    size_t n = 300000;
+    char *part = nb_xmalloc(n);
+    int fd;
+    (void)state;
+
+    nbt_up_reset();
+    memset(part, 'y', n);
+    fd = nbt_connect();
+    nbt_sends(fd, "POST /test/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");
+    nbt_send(fd, part, n);
+    close(fd);
+    nbt_up_wait_cleanup();
+    assert_false(nbt_up.completed);
+    free(part);
+}
+
 static void test_http_fd_reply_sends_the_file(void **state)
 {
     struct nbt_resp r = {0};
@@ -476,6 +496,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_http_stream_upload_chunked_is_not_buffered),
         cmocka_unit_test(test_http_stream_refused_before_any_byte),
         cmocka_unit_test(test_http_stream_client_gone_midway_cleans_up),
+        cmocka_unit_test(test_http_stream_client_gone_with_its_last_bytes_cleans_up),
         cmocka_unit_test(test_http_fd_reply_sends_the_file),
         cmocka_unit_test(test_http_buffered_body_over_limit_413),
         cmocka_unit_test(test_http_json_decoding_and_params),
