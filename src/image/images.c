@@ -118,6 +118,9 @@ json_t *nb_img_render(struct nb_tx *tx, struct nb_stmt *st)
     json_object_set_new(img, "file", json_string(path));
     free(path);
     json_object_set_new(img, "schema", json_string("/v2/schemas/image"));
+    /* where the data is, once there is some (/v2/info/stores lists it) */
+    if (!strcmp(nb_stmt_text(st, 3), "active") || !strcmp(nb_stmt_text(st, 3), "deactivated"))
+        json_object_set_new(img, "stores", json_string("file"));
     return img;
 }
 
@@ -525,15 +528,23 @@ static int nb_patch_path(struct nb_ctx *ctx, const char *path, char *out, size_t
  * where add on a present attribute replaces it (2.0 says 409). */
 static int nb_patch_apply(struct nb_ctx *ctx, json_t *doc, const json_t *op, bool v21)
 {
+    static const char *const names[] = {"add", "replace", "remove"};
     const char *opname = nb_json_str(op, "op"), *path = nb_json_str(op, "path");
     const json_t *value = json_object_get(op, "value");
     char key[512];
     bool core, present;
     int r;
 
+    /* the older form (Tempest and the 2.0 media type): {"replace": "/name"} */
+    for (size_t i = 0; !opname && json_is_object(op) && i < NB_ARRAY_SIZE(names); i++)
+        if (nb_json_str(op, names[i])) {
+            opname = names[i];
+            path = nb_json_str(op, names[i]);
+        }
     if (!json_is_object(op) || !opname || !path)
         return nb_err_set(ctx, 400, "Operation objects must contain exactly one member "
-                                    "named \"op\" and one named \"path\".");
+                                    "named \"op\" and one named \"path\", or one "
+                                    "member named \"add\", \"remove\" or \"replace\".");
     if (strcmp(opname, "add") && strcmp(opname, "replace") && strcmp(opname, "remove"))
         return nb_err_set(ctx, 400, "Invalid operation: `%s`", opname);
     if ((r = nb_patch_path(ctx, path, key, sizeof(key))) < 0)

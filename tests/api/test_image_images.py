@@ -212,6 +212,15 @@ class TestImagePatch(ImageTestCase):
         self.assertEqual(after["foo"], "bar")
         self.assertEqual(after["updated_at"], img["updated_at"])
 
+    def test_v20_operation_form(self):
+        img = new_image(foo="bar")
+        r = patch(img["id"], [{"replace": "/name", "value": "v20"},
+                              {"add": "/k", "value": "v"}, {"remove": "/foo"}],
+                  ctype="application/openstack-images-v2.0-json-patch")
+        self.assertStatus(r, 200)
+        self.assertEqual((r.body["name"], r.body["k"]), ("v20", "v"))
+        self.assertNotIn("foo", r.body)
+
     def test_v20_add_existing_409(self):
         img = new_image(foo="bar")
         r = patch(img["id"], [{"op": "add", "path": "/foo", "value": "x"}],

@@ -281,12 +281,15 @@ def test_user_delete():
     expect(U1 not in names, names)
 
 
-def main():
-    # the checks run in the order they are written
-    with open(__file__) as f:
+def main(path=__file__, scope=None):
+    """Runs the test_* functions of the scenario file 'path' (whose
+    globals are 'scope'; default: this file) in the order they are
+    written, then prints the failures and "N passed, M failed"."""
+    scope = globals() if scope is None else scope
+    with open(path) as f:
         order = [l.split("(")[0][len("def "):] for l in f if l.startswith("def test_")]
     for name in order:
-        check(globals()[name])
+        check(scope[name])
     failed = [(n, t) for n, t in results if t]
     for name, text in failed:
         print("\n" + "=" * 70 + "\nFAIL: %s\n" % name + "-" * 70 + "\n" + text)

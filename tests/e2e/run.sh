@@ -1,8 +1,9 @@
 #!/bin/bash
-# The identity end-to-end scenario with Debian's `openstack` CLI: starts a
-# fresh daemon (as tests/api/run.sh does), sources its openrc, and runs
+# The end-to-end scenarios with Debian's `openstack` CLI: starts a fresh
+# daemon (as tests/api/run.sh does), sources its openrc, and runs
 # tests/e2e/identity.py (token issue, catalog list, project/user create,
-# role add, a token as the new user, and more).
+# role add, a token as the new user, and more), then tests/e2e/image.py
+# (qcow2 and raw uploads, set/unset, tags, save, sharing, delete).
 #
 #   tests/e2e/run.sh               from the repo root, after ninja -C build
 #
@@ -31,6 +32,20 @@ daemon_start nubis-e2e
 export OS_CLOUD="" HOME="$STATE/home" XDG_CACHE_HOME="$STATE/home/.cache"
 mkdir -p "$HOME"
 
+# each scenario ends with "N passed, M failed"; the suite sums them (a
+# scenario that did not finish counts as one failure)
 OUT="$STATE/e2e.out"
-/usr/bin/python3 "$ROOT/tests/e2e/identity.py" | tee "$OUT"
-suite_finish "$OUT" "the scenario"
+passed=0
+failed=0
+for scenario in identity image; do
+    /usr/bin/python3 "$ROOT/tests/e2e/$scenario.py" | tee "$STATE/e2e-$scenario.out"
+    if [[ "$(tail -n 1 "$STATE/e2e-$scenario.out")" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=$((passed + BASH_REMATCH[1]))
+        failed=$((failed + BASH_REMATCH[2]))
+    else
+        log "the $scenario scenario did not finish"
+        failed=$((failed + 1))
+    fi
+done
+echo "$passed passed, $failed failed" > "$OUT"
+suite_finish "$OUT" "the scenarios"
