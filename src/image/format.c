@@ -175,17 +175,21 @@ void nb_img_inspect(const unsigned char *head, size_t hlen,
 bool nb_img_format_matches(const char *declared, const struct nb_img_format *f)
 {
     const char *got = f->name;
-    if (!declared)
+    if (!declared || !strcmp(declared, got))
         return true;
     /* kernels, ramdisks and ploop images have no inspector (as Glance) */
     if (!strcmp(declared, "aki") || !strcmp(declared, "ari") ||
         !strcmp(declared, "ploop"))
         return true;
-    /* raw and AMI accept any bytes that are no other disk format; an ISO
-     * uploaded as raw is raw data too */
-    if (!strcmp(declared, "raw") || !strcmp(declared, "ami"))
-        return !strcmp(got, "raw") || !strcmp(got, "iso");
-    if (!strcmp(declared, "iso"))
-        return !strcmp(got, "iso") || !strcmp(got, "raw");
-    return strcmp(declared, got) == 0;
+    /* a qcow2 must be one: compute builds overlays on it */
+    if (!strcmp(declared, "qcow2"))
+        return false;
+    /* Otherwise data no inspector recognises passes as the declared
+     * format (QEMU cannot read it as anything else, and Tempest uploads
+     * random bytes as vhd and vmdk); data of another known format never
+     * does: that is how a qcow2 or VMDK gets past a check as "raw".  An
+     * ISO uploaded as raw is raw data too. */
+    if (!strcmp(got, "raw"))
+        return true;
+    return !strcmp(got, "iso") && (!strcmp(declared, "raw") || !strcmp(declared, "ami"));
 }
