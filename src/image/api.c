@@ -40,6 +40,7 @@ static const struct nb_route nb_image_routes[] = {
     /* images */
     HP("GET", "/v2/images", nb_img_list, "image:get_images"),
     H("POST", "/v2/images", nb_img_create),
+    H("DELETE", "/v2/images", nb_img_delete_no_id),
     H("GET", "/v2/images/{image_id}", nb_img_show),
     H("PATCH", "/v2/images/{image_id}", nb_img_update),
     H("DELETE", "/v2/images/{image_id}", nb_img_delete),

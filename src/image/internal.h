@@ -62,6 +62,7 @@ int nb_img_touch(struct nb_tx *tx, const char *id);
 /* handlers */
 int nb_img_create(struct nb_req *req);
 int nb_img_list(struct nb_req *req);
+int nb_img_delete_no_id(struct nb_req *req);
 int nb_img_show(struct nb_req *req);
 int nb_img_update(struct nb_req *req);
 int nb_img_delete(struct nb_req *req);

@@ -254,7 +254,7 @@ static int nb_list_filters(struct nb_ctx *ctx, const struct nb_list_query *lq,
     static const char *const eq[] = {"name", "status", "owner", "disk_format",
                                      "container_format", "id"};
     static const char *const bools[] = {"protected", "os_hidden"};
-    static const char *const sizes[] = {"size_min", "size_max"};
+    static const char *const sizes[] = {"size_min", "size_max", "size"};
     const json_t *q = lq->q, *t;
     const char *v;
     size_t i;
@@ -282,7 +282,7 @@ static int nb_list_filters(struct nb_ctx *ctx, const struct nb_list_query *lq,
         if (nb_str_to_long(v, &n) < 0 || n < 0)
             return nb_err_set(ctx, 400, "Invalid value for %s: '%s' is not a "
                                         "non-negative integer.", sizes[i], v);
-        nb_sql_addf(w, " AND size %s ?", i == 0 ? ">=" : "<=");
+        nb_sql_addf(w, " AND size %s ?", i == 0 ? ">=" : i == 1 ? "<=" : "=");
         nb_sql_int(w, n);
     }
     if ((v = nb_json_str(q, "created_at")) && (r = nb_list_time(ctx, w, "created_at", v)) < 0)
@@ -363,6 +363,11 @@ int nb_img_list(struct nb_req *req)
     long max = nb_conf_int("image", "api_limit_max");
     int r;
 
+    /* "/v2/images/" names an image with an empty id (Glance: 404) */
+    if (nb_req_path(req)[strlen(nb_req_path(req)) - 1] == '/') {
+        r = nb_req_err(req, 404, "No image found with ID ");
+        goto out;
+    }
     nb_req_query_each(req, nb_list_collect, &lq);
     if ((v = nb_json_str(lq.q, "limit")) && (nb_str_to_long(v, &limit) < 0 || limit < 0)) {
         r = nb_req_err(req, 400, "limit param must be a non-negative integer");
@@ -411,4 +416,15 @@ out:
     json_decref(lq.sort_keys);
     json_decref(lq.sort_dirs);
     return r;
+}
+
+/* DELETE /v2/images/: an empty image id (Glance: 404); on the collection
+ * itself the method is not allowed. */
+int nb_img_delete_no_id(struct nb_req *req)
+{
+    const char *path = nb_req_path(req);
+    nb_req_policy_done(req);
+    if (path[strlen(path) - 1] == '/')
+        return nb_req_err(req, 404, "No image found with ID ");
+    return nb_req_err(req, 405, "The method DELETE is not allowed for this resource.");
 }

@@ -162,7 +162,7 @@ class TestImageFormats(ImageTestCase):
             img = new_image(disk_format=fmt, container_format="bare")
             r = upload(img["id"], data)
             self.assertStatus(r, 204, fmt)
-            if fmt == "vhd":
+            if data.endswith(bytes(footer)):
                 self.assertEqual(show(img["id"])["virtual_size"], 64 << 20)
 
 

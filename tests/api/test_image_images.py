@@ -31,6 +31,13 @@ class TestImageDiscovery(ImageTestCase):
         self.assertEqual(svc[0]["name"], "glance")
         self.assertTrue(all(e["url"].endswith("/image") for e in svc[0]["endpoints"]))
 
+    def test_empty_image_id_404(self):
+        for method in ("GET", "DELETE"):
+            r = icall(method, "/images/")
+            self.assertGlanceError(r, 404)
+        r = icall("DELETE", "/images")
+        self.assertGlanceError(r, 405)
+
     def test_no_token_401(self):
         r = icall("GET", "/images", token=None)
         self.assertGlanceError(r, 401)
@@ -326,6 +333,7 @@ class TestImageList(ImageTestCase):
         self.assertEqual(self.ids_of(os_hidden="true"), [d])
         self.assertEqual(self.ids_of(size_min="50"), [b])
         self.assertEqual(self.ids_of(size_max="50"), [a])
+        self.assertEqual(self.ids_of(size="100"), [b])
         self.assertEqual(list_ids(token=self.m["token"], tag=[self.tag, "z"]), [b])
         self.assertEqual(set(self.ids_of(owner=self.m["project"]["id"])), {a, b, c})
         self.assertEqual(self.ids_of(container_format="ovf"), [])
