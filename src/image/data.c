@@ -495,6 +495,7 @@ int nb_img_import(struct nb_req *req)
     struct nb_upload *u = NULL;
     struct nb_tx *tx = NULL;
     const char *method;
+    int64_t used = 0, limit = nb_img_size_limit();
     int r;
 
     if (!body) {
@@ -505,6 +506,8 @@ int nb_img_import(struct nb_req *req)
     r = nb_tx_begin(nb_img_env->db, false, &tx);
     if (r == 0)
         r = nb_img_find(req, tx, nb_req_param(req, 0), "image:import_image", &img);
+    if (r == 0 && limit >= 0)
+        r = nb_img_usage_bytes(tx, nb_json_str(img, "owner"), &used);
     nb_tx_rollback(tx);
     if (r < 0)
         return r;
@@ -524,6 +527,7 @@ int nb_img_import(struct nb_req *req)
     u = nb_upload_new(img, false);
     u->from = "uploading";
     u->busy = "importing";
+    u->room = limit >= 0 ? limit - used : -1;    /* staged bytes count now */
     r = nb_import_copy(ctx, u);
     if (r == 0) {
         nb_blob_delete(nb_img_env->blobs, NB_IMG_STAGE_NS, u->id);

@@ -222,6 +222,10 @@ class TestImageQuota(ImageTestCase):
             b = call("POST", "/images", json=body).body
             r = call("POST", "/images", json=body)
             self.assertGlanceError(r, 413, "image_count_total")
+            # staged data fits now; it counts when it is imported
+            r = call("PUT", "/images/%s/stage" % b["id"], data=b"s" * 700000,
+                     headers={"Content-Type": "application/octet-stream"})
+            self.assertStatus(r, 204)
             # 1 MiB in all: a declared 2 MiB body is refused before it is read
             r = call("PUT", "/images/%s/file" % a["id"], data=b"x" * (2 << 20),
                      headers={"Content-Type": "application/octet-stream"})
@@ -237,6 +241,11 @@ class TestImageQuota(ImageTestCase):
             r = call("PUT", "/images/%s/file" % a["id"], data=b"z" * 700000,
                      headers={"Content-Type": "application/octet-stream"})
             self.assertStatus(r, 204)
+            r = call("POST", "/images/%s/import" % b["id"],
+                     json={"method": {"name": "glance-direct"}})
+            self.assertGlanceError(r, 413)
+            self.assertQueued(b["id"])
+            self.assertNoData(b["id"])
             r = call("PUT", "/images/%s/file" % b["id"], data=b"z" * 700000,
                      headers={"Content-Type": "application/octet-stream"})
             self.assertGlanceError(r, 413)
