@@ -52,6 +52,7 @@ static const struct nb_route nb_image_routes[] = {
     H("GET", "/v2/images/{image_id}/file", nb_img_download),
     STREAM("PUT", "/v2/images/{image_id}/stage", nb_img_stage_begin),
     H("POST", "/v2/images/{image_id}/import", nb_img_import),
+    H("GET", "/v2/images/{image_id}/tasks", nb_img_tasks),
 
     /* tags and members */
     H("PUT", "/v2/images/{image_id}/tags/{tag}", nb_img_tag_add),

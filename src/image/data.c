@@ -529,6 +529,7 @@ int nb_img_import(struct nb_req *req)
     u->busy = "importing";
     u->room = limit >= 0 ? limit - used : -1;    /* staged bytes count now */
     r = nb_import_copy(ctx, u);
+    nb_img_task_record(req, u->id, body, r == 0, r == 0 ? "" : ctx->err_msg);
     if (r == 0) {
         nb_blob_delete(nb_img_env->blobs, NB_IMG_STAGE_NS, u->id);
         r = nb_reply_empty(req, 202);

@@ -683,6 +683,8 @@ int nb_img_delete(struct nb_req *req)
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM image_members WHERE image_id = ?", "s", id);
     if (r == 0)
+        r = nb_tx_exec(tx, NULL, "DELETE FROM image_tasks WHERE image_id = ?", "s", id);
+    if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM images WHERE id = ?", "s", id);
     if (r == 0) {
         r = nb_tx_commit(tx);

@@ -90,6 +90,13 @@ int nb_img_upload_body(struct nb_req *req, const char *data, size_t len);
 int nb_img_upload_end(struct nb_req *req);
 int nb_img_download(struct nb_req *req);
 int nb_img_import(struct nb_req *req);
+/* ---- tasks.c */
+/* Records the import of 'image_id' asked by 'req' with 'import_req' (the
+ * request body, borrowed) and how it ended. */
+int nb_img_task_record(struct nb_req *req, const char *image_id, const json_t *import_req,
+                       bool ok, const char *message);
+int nb_img_tasks(struct nb_req *req);
+
 /* Puts uploads and imports a crash interrupted back to queued. */
 int nb_img_recover(struct nb_db *db);
 

@@ -26,6 +26,14 @@ static const struct nb_migration nb_img_migrations[] = {
      " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
      " PRIMARY KEY (image_id, member_id));"
      "CREATE INDEX image_members_member ON image_members (member_id);"},
+    {2,
+     "CREATE TABLE image_tasks ("
+     " id TEXT PRIMARY KEY, image_id TEXT NOT NULL, type TEXT NOT NULL,"
+     " status TEXT NOT NULL, input TEXT NOT NULL, message TEXT NOT NULL,"
+     " owner TEXT NOT NULL, user_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+     " expires_at BIGINT NOT NULL);"
+     "CREATE INDEX image_tasks_image ON image_tasks (image_id);"},
 };
 
 int nb_img_schema_migrate(struct nb_db *db)

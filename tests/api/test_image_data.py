@@ -275,12 +275,19 @@ class TestImageImport(ImageTestCase):
         r = icall("POST", "/images/%s/import" % img["id"],
                   json={"method": {"name": "glance-direct"}})
         self.assertStatus(r, 202)
+        rid = r.headers["X-Openstack-Request-Id"]
         img = show(img["id"])
         self.assertEqual(img["status"], "active")
         self.assertEqual(img["checksum"], hashlib.md5(data).hexdigest())
         self.assertEqual(img["os_hash_value"], hashlib.sha512(data).hexdigest())
         found, _ = blob_files(img["id"])
         self.assertEqual(len(found), 1, "staged data should be gone: %r" % found)
+        r = icall("GET", "/images/%s/tasks" % img["id"])
+        self.assertStatus(r, 200)
+        [task] = r.body["tasks"]
+        self.assertEqual((task["status"], task["type"], task["request_id"]),
+                         ("success", "api_image_import", rid))
+        self.assertEqual(task["input"]["import_req"]["method"]["name"], "glance-direct")
 
     def test_import_of_malicious_stage_rejected(self):
         img = new_image(disk_format="qcow2")
@@ -290,6 +297,9 @@ class TestImageImport(ImageTestCase):
         self.assertGlanceError(r, 400, "backing file")
         self.assertQueued(img["id"])
         self.assertNoData(img["id"])
+        [task] = icall("GET", "/images/%s/tasks" % img["id"]).body["tasks"]
+        self.assertEqual(task["status"], "failure")
+        self.assertIn("backing file", task["message"])
 
     def test_stage_client_gone_leaves_queued(self):
         img = new_image()
