@@ -23,84 +23,104 @@
 #define NB_IMG_BATCH (1024 * 1024)  /* bytes hashed per hand-off */
 #define NB_IMG_DRAIN (16 * 1024 * 1024)  /* body read after a refusal */
 
-/* ---- md5 + sha512, the two on separate threads: each runs at about the
- * speed of the other, so two cores hash a batch in half the time. */
+/* ---- md5 + sha512 on two threads of their own, pipelined: while they
+ * hash one batch, the request's thread writes it and receives the next
+ * into the other buffer.  Each digest runs at about the speed of the
+ * other, so a checksummed upload is no longer bound by hashing both in
+ * one thread. */
 
-struct nb_img_hasher {
-    EVP_MD_CTX *md5, *sha;
+struct nb_img_digest {
+    struct nb_img_hasher *h;
+    EVP_MD_CTX *md;
     pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    const unsigned char *data;   /* the batch the thread hashes */
-    size_t len;
-    unsigned gen, done;          /* batches handed off / hashed */
-    bool quit, threaded;
+    unsigned done;               /* batches hashed */
+    bool running;
 };
 
-static void *nb_hasher_main(void *arg)
+struct nb_img_hasher {
+    struct nb_img_digest d[2];   /* md5, sha512 */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const unsigned char *data;   /* the batch being hashed */
+    size_t len;
+    unsigned gen;                /* batches handed off */
+    bool quit;
+};
+
+static void *nb_digest_main(void *arg)
 {
-    struct nb_img_hasher *h = arg;
+    struct nb_img_digest *d = arg;
+    struct nb_img_hasher *h = d->h;
     pthread_mutex_lock(&h->mu);
     for (;;) {
-        while (h->done == h->gen && !h->quit)
+        while (d->done == h->gen && !h->quit)
             pthread_cond_wait(&h->cv, &h->mu);
-        if (h->done == h->gen && h->quit)
+        if (d->done == h->gen)
             break;
         pthread_mutex_unlock(&h->mu);
-        EVP_DigestUpdate(h->sha, h->data, h->len);
+        EVP_DigestUpdate(d->md, h->data, h->len);
         pthread_mutex_lock(&h->mu);
-        h->done = h->gen;
+        d->done = h->gen;
         pthread_cond_broadcast(&h->cv);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
 }
 
+/* Waits until both digests have hashed every batch handed off.  Called
+ * with h->mu held. */
+static void nb_hasher_drain(struct nb_img_hasher *h)
+{
+    for (int i = 0; i < 2; i++)
+        while (h->d[i].running && h->d[i].done != h->gen)
+            pthread_cond_wait(&h->cv, &h->mu);
+}
+
 /* Returns a new hasher; free with nb_hasher_free(). */
 static struct nb_img_hasher *nb_hasher_new(void)
 {
     struct nb_img_hasher *h = nb_xcalloc(1, sizeof(*h));
-    h->md5 = EVP_MD_CTX_new();
-    h->sha = EVP_MD_CTX_new();
-    if (!h->md5 || !h->sha)
-        abort();
-    EVP_DigestInit_ex(h->md5, EVP_md5(), NULL);
-    EVP_DigestInit_ex(h->sha, EVP_sha512(), NULL);
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
-    h->threaded = pthread_create(&h->thread, NULL, nb_hasher_main, h) == 0;
+    for (int i = 0; i < 2; i++) {
+        struct nb_img_digest *d = &h->d[i];
+        d->h = h;
+        d->md = EVP_MD_CTX_new();
+        if (!d->md)
+            abort();
+        EVP_DigestInit_ex(d->md, i == 0 ? EVP_md5() : EVP_sha512(), NULL);
+        d->running = pthread_create(&d->thread, NULL, nb_digest_main, d) == 0;
+    }
     return h;
 }
 
-/* Hashes 'len' bytes: sha512 on the thread while md5 runs here; returns
- * when both are done (the caller may then reuse 'data'). */
-static void nb_hasher_update(struct nb_img_hasher *h, const void *data, size_t len)
+/* Hands 'len' bytes to the digests once they are done with the previous
+ * batch, and returns at once: 'data' must stay as it is until the next
+ * call or nb_hasher_final().  Without threads, hashes here. */
+static void nb_hasher_submit(struct nb_img_hasher *h, const void *data, size_t len)
 {
-    if (!h->threaded) {
-        EVP_DigestUpdate(h->md5, data, len);
-        EVP_DigestUpdate(h->sha, data, len);
-        return;
-    }
     pthread_mutex_lock(&h->mu);
+    nb_hasher_drain(h);
     h->data = data;
     h->len = len;
     h->gen++;
     pthread_cond_broadcast(&h->cv);
     pthread_mutex_unlock(&h->mu);
-    EVP_DigestUpdate(h->md5, data, len);
-    pthread_mutex_lock(&h->mu);
-    while (h->done != h->gen)
-        pthread_cond_wait(&h->cv, &h->mu);
-    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < 2; i++)
+        if (!h->d[i].running)
+            EVP_DigestUpdate(h->d[i].md, data, len);
 }
 
 static void nb_hasher_final(struct nb_img_hasher *h, char md5[33], char sha[129])
 {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned n = 0;
-    EVP_DigestFinal_ex(h->md5, d, &n);
+    pthread_mutex_lock(&h->mu);
+    nb_hasher_drain(h);
+    pthread_mutex_unlock(&h->mu);
+    EVP_DigestFinal_ex(h->d[0].md, d, &n);
     nb_hex_encode(d, n, md5);
-    EVP_DigestFinal_ex(h->sha, d, &n);
+    EVP_DigestFinal_ex(h->d[1].md, d, &n);
     nb_hex_encode(d, n, sha);
 }
 
@@ -108,17 +128,17 @@ static void nb_hasher_free(struct nb_img_hasher *h)
 {
     if (!h)
         return;
-    if (h->threaded) {
-        pthread_mutex_lock(&h->mu);
-        h->quit = true;
-        pthread_cond_broadcast(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-        pthread_join(h->thread, NULL);
+    pthread_mutex_lock(&h->mu);
+    h->quit = true;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    for (int i = 0; i < 2; i++) {
+        if (h->d[i].running)
+            pthread_join(h->d[i].thread, NULL);
+        EVP_MD_CTX_free(h->d[i].md);
     }
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
-    EVP_MD_CTX_free(h->md5);
-    EVP_MD_CTX_free(h->sha);
     free(h);
 }
 
@@ -132,8 +152,9 @@ struct nb_upload {
     const char *busy;            /* status while it runs */
     struct nb_blob_writer *w;
     struct nb_img_hasher *hash;  /* NULL when staging */
-    unsigned char *head, *batch;
+    unsigned char *head, *batch[2];  /* one hashed, one filled */
     size_t hlen, blen;
+    int cur;                     /* the batch being filled */
     unsigned char tail[NB_IMG_TAIL];
     size_t tlen;
     uint64_t size;
@@ -152,7 +173,8 @@ static void nb_upload_free(struct nb_upload *u)
     nb_hasher_free(u->hash);
     free(u->declared);
     free(u->head);
-    free(u->batch);
+    free(u->batch[0]);
+    free(u->batch[1]);
     free(u);
 }
 
@@ -223,8 +245,9 @@ static int nb_upload_flush(struct nb_ctx *ctx, struct nb_upload *u)
     int r;
     if (!u->blen)
         return 0;
-    nb_hasher_update(u->hash, u->batch, u->blen);
-    r = nb_blob_writer_write(u->w, u->batch, u->blen);
+    nb_hasher_submit(u->hash, u->batch[u->cur], u->blen);
+    r = nb_blob_writer_write(u->w, u->batch[u->cur], u->blen);
+    u->cur ^= 1;         /* the digests had finished with that one */
     u->blen = 0;
     if (r < 0)
         return nb_err_set(ctx, 500, "Cannot store the image data: %s.", strerror(-r));
@@ -267,7 +290,7 @@ static int nb_upload_feed(struct nb_ctx *ctx, struct nb_upload *u, const char *d
     }
     while (len) {
         n = len < NB_IMG_BATCH - u->blen ? len : NB_IMG_BATCH - u->blen;
-        memcpy(u->batch + u->blen, data, n);
+        memcpy(u->batch[u->cur] + u->blen, data, n);
         u->blen += n;
         data += n;
         len -= n;
@@ -359,7 +382,8 @@ static struct nb_upload *nb_upload_new(const json_t *img, bool stage)
     u->room = -1;
     if (!stage) {
         u->hash = nb_hasher_new();
-        u->batch = nb_xmalloc(NB_IMG_BATCH);
+        u->batch[0] = nb_xmalloc(NB_IMG_BATCH);
+        u->batch[1] = nb_xmalloc(NB_IMG_BATCH);
     }
     return u;
 }
