@@ -169,8 +169,10 @@ class TestImageFormats(ImageTestCase):
 class TestImageFaults(ImageTestCase):
     def test_client_gone_mid_upload_leaves_queued(self):
         img = new_image()
-        partial_upload(lib.BASE, img["id"], lib.admin_token(), total=5 << 20,
-                       send=1 << 20)
+        s = partial_upload(lib.BASE, img["id"], lib.admin_token(), total=5 << 20,
+                           send=1 << 20, close=False)
+        self.assertTrue(wait_status(img["id"], "saving"))
+        s.close()
         self.assertQueued(img["id"])
         self.assertNoData(img["id"])
         # and the image still takes a whole upload afterwards
@@ -181,6 +183,7 @@ class TestImageFaults(ImageTestCase):
         img = new_image()
         s = partial_upload(lib.BASE, img["id"], lib.admin_token(), total=1000,
                            send=10, close=False)
+        self.assertTrue(wait_status(img["id"], "saving"))
         s.shutdown(socket.SHUT_WR)        # fewer bytes than promised, then EOF
         try:
             s.recv(4096)
@@ -303,7 +306,9 @@ class TestImageImport(ImageTestCase):
 
     def test_stage_client_gone_leaves_queued(self):
         img = new_image()
-        partial_upload(lib.BASE, img["id"], lib.admin_token(), total=4 << 20,
-                       send=1 << 20, what="stage")
+        s = partial_upload(lib.BASE, img["id"], lib.admin_token(), total=4 << 20,
+                           send=1 << 20, what="stage", close=False)
+        self.assertTrue(wait_status(img["id"], "uploading"))
+        s.close()
         self.assertQueued(img["id"])
         self.assertNoData(img["id"])
