@@ -7,9 +7,11 @@ accepts, a qcow2 with a backing file refused, and delete.
 
 Checks depend on the ones before them; the last line is
 "N passed, M failed" (the helpers are identity.py's)."""
+import atexit
 import filecmp
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,7 @@ from identity import expect, main, osc, osc_json
 
 RUN = os.urandom(3).hex()
 WORK = tempfile.mkdtemp(prefix="nubis-e2e-image-")
+atexit.register(shutil.rmtree, WORK, True)
 QCOW2 = os.path.join(WORK, "disk.qcow2")
 RAW = os.path.join(WORK, "disk.raw")
 Q1, R1 = "q1-" + RUN, "r1-" + RUN
