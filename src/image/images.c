@@ -2,9 +2,9 @@
  * reactivate, who may see what, and the rendering Glance clients expect.
  * Lists are in list.c.
  *
- * An image is one row of 'images'; its free-form properties are a JSON
- * object in 'props' and are rendered as top-level attributes, as Glance
- * does; its tags are rows of 'image_tags'. */
+ * An image is one row of 'images'; its free-form properties are rows of
+ * 'image_properties' (so lists can filter on them) rendered as top-level
+ * attributes, as Glance does; its tags are rows of 'image_tags'. */
 #include "auth/auth.h"
 #include "image/internal.h"
 
@@ -70,6 +70,19 @@ static json_t *nb_col_int(struct nb_stmt *st, int col)
     return nb_stmt_null(st, col) ? json_null() : json_integer(nb_stmt_int(st, col));
 }
 
+/* The free-form properties of image 'id' as a new object. */
+static json_t *nb_img_props_load(struct nb_tx *tx, const char *id)
+{
+    struct nb_stmt *st = NULL;
+    json_t *props = json_object();
+    if (nb_tx_query(tx, &st, "SELECT name, value FROM image_properties WHERE image_id = ?",
+                    "s", id) == 0)
+        while (nb_stmt_next(st) > 0)
+            json_object_set_new(props, nb_stmt_text(st, 0), json_string(nb_stmt_text(st, 1)));
+    nb_stmt_done(st);
+    return props;
+}
+
 static json_t *nb_img_tags_load(struct nb_tx *tx, const char *id)
 {
     struct nb_stmt *st = NULL;
@@ -85,13 +98,9 @@ static json_t *nb_img_tags_load(struct nb_tx *tx, const char *id)
 json_t *nb_img_render(struct nb_tx *tx, struct nb_stmt *st)
 {
     const char *id = nb_stmt_text(st, 0);
-    json_t *img, *props;
+    json_t *img = nb_img_props_load(tx, id);
     char *path;
 
-    props = json_loads(nb_stmt_text(st, 16) ? nb_stmt_text(st, 16) : "{}", 0, NULL);
-    img = json_is_object(props) ? props : json_object();
-    if (img != props)
-        json_decref(props);
     json_object_set_new(img, "id", json_string(id));
     json_object_set_new(img, "name", nb_col_str(st, 1));
     json_object_set_new(img, "owner", nb_col_str(st, 2));
@@ -108,8 +117,8 @@ json_t *nb_img_render(struct nb_tx *tx, struct nb_stmt *st)
     json_object_set_new(img, "checksum", nb_col_str(st, 13));
     json_object_set_new(img, "os_hash_algo", nb_col_str(st, 14));
     json_object_set_new(img, "os_hash_value", nb_col_str(st, 15));
-    json_object_set_new(img, "created_at", nb_time_json(nb_stmt_int(st, 17)));
-    json_object_set_new(img, "updated_at", nb_time_json(nb_stmt_int(st, 18)));
+    json_object_set_new(img, "created_at", nb_time_json(nb_stmt_int(st, 16)));
+    json_object_set_new(img, "updated_at", nb_time_json(nb_stmt_int(st, 17)));
     json_object_set_new(img, "tags", nb_img_tags_load(tx, id));
     path = nb_xasprintf("/v2/images/%s", id);
     json_object_set_new(img, "self", json_string(path));
@@ -315,34 +324,27 @@ static int nb_img_check_visibility(struct nb_req *req, const json_t *doc,
 }
 
 /* Writes 'doc' (validated) as row 'id': an INSERT when 'created' is not
- * 0, else an UPDATE.  Free-form properties replace 'props'; tags are
+ * 0, else an UPDATE.  Free-form properties replace the image's; tags are
  * replaced when present. */
 static int nb_img_store(struct nb_tx *tx, const char *id, const json_t *doc,
                         int64_t created)
 {
     struct nb_sql q = {0};
-    json_t *props = json_object();
     const char *key;
     const json_t *v;
-    char *ptext;
     int64_t now = nb_now_us();
     int r;
 
-    json_object_foreach((json_t *)doc, key, v)
-        if (!IN(key, nb_img_core))
-            json_object_set(props, key, (json_t *)v);
-    ptext = nb_json_dump(props);
-    json_decref(props);
     if (created) {
         nb_sql_add(&q, "INSERT INTO images (id, name, owner, status, visibility, "
                        "protected, os_hidden, disk_format, container_format, min_disk, "
-                       "min_ram, props, created_at, updated_at) VALUES "
-                       "(?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                       "min_ram, created_at, updated_at) VALUES "
+                       "(?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         nb_sql_text(&q, id);
     } else {
         nb_sql_add(&q, "UPDATE images SET name = ?, owner = ?, visibility = ?, "
                        "protected = ?, os_hidden = ?, disk_format = ?, "
-                       "container_format = ?, min_disk = ?, min_ram = ?, props = ?, "
+                       "container_format = ?, min_disk = ?, min_ram = ?, "
                        "updated_at = ? WHERE id = ?");
     }
     nb_sql_text(&q, nb_json_str(doc, "name"));
@@ -354,7 +356,6 @@ static int nb_img_store(struct nb_tx *tx, const char *id, const json_t *doc,
     nb_sql_text(&q, nb_json_str(doc, "container_format"));
     nb_sql_int(&q, json_integer_value(json_object_get(doc, "min_disk")));
     nb_sql_int(&q, json_integer_value(json_object_get(doc, "min_ram")));
-    nb_sql_text(&q, ptext);
     if (created)
         nb_sql_int(&q, created);
     nb_sql_int(&q, now);
@@ -362,7 +363,15 @@ static int nb_img_store(struct nb_tx *tx, const char *id, const json_t *doc,
         nb_sql_text(&q, id);
     r = nb_tx_exec_sql(tx, NULL, &q);
     nb_sql_free(&q);
-    free(ptext);
+    if (r == 0)
+        r = nb_tx_exec(tx, NULL, "DELETE FROM image_properties WHERE image_id = ?", "s", id);
+    json_object_foreach((json_t *)doc, key, v) {
+        if (r < 0)
+            break;
+        if (!IN(key, nb_img_core))
+            r = nb_tx_exec(tx, NULL, "INSERT INTO image_properties (image_id, name, value) "
+                                     "VALUES (?, ?, ?)", "sss", id, key, json_string_value(v));
+    }
     if (r == 0 && json_object_get(doc, "tags"))
         r = nb_img_tags_set(tx, id, json_object_get(doc, "tags"));
     return r;
@@ -684,6 +693,8 @@ int nb_img_delete(struct nb_req *req)
         r = nb_tx_exec(tx, NULL, "DELETE FROM image_members WHERE image_id = ?", "s", id);
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM image_tasks WHERE image_id = ?", "s", id);
+    if (r == 0)
+        r = nb_tx_exec(tx, NULL, "DELETE FROM image_properties WHERE image_id = ?", "s", id);
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM images WHERE id = ?", "s", id);
     if (r == 0) {

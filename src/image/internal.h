@@ -40,7 +40,7 @@ bool nb_img_format_matches(const char *declared, const struct nb_img_format *f);
 #define NB_IMG_COLS                                                          \
     "id, name, owner, status, visibility, protected, os_hidden, "            \
     "disk_format, container_format, min_disk, min_ram, size, virtual_size, " \
-    "checksum, os_hash_algo, os_hash_value, props, created_at, updated_at"
+    "checksum, os_hash_algo, os_hash_value, created_at, updated_at"
 bool nb_img_is_admin(const struct nb_ctx *ctx);
 /* Renders the current row of a "SELECT NB_IMG_COLS" query, with its tags
  * (read through 'tx').  Returns a new object. */

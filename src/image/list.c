@@ -248,6 +248,21 @@ static int nb_list_time(struct nb_ctx *ctx, struct nb_sql *w, const char *col, c
     return 0;
 }
 
+/* Query keys that are not property filters. */
+static const char *const nb_list_keys[] = {
+    "limit", "marker", "sort", "sort_key", "sort_dir", "visibility", "member_status",
+    "name", "status", "owner", "disk_format", "container_format", "id", "protected",
+    "os_hidden", "size_min", "size_max", "size", "created_at", "updated_at", "tag",
+};
+
+static bool nb_list_key_known(const char *key)
+{
+    for (size_t i = 0; i < NB_ARRAY_SIZE(nb_list_keys); i++)
+        if (!strcmp(key, nb_list_keys[i]))
+            return true;
+    return false;
+}
+
 static int nb_list_filters(struct nb_ctx *ctx, const struct nb_list_query *lq,
                            struct nb_sql *w)
 {
@@ -256,7 +271,7 @@ static int nb_list_filters(struct nb_ctx *ctx, const struct nb_list_query *lq,
     static const char *const bools[] = {"protected", "os_hidden"};
     static const char *const sizes[] = {"size_min", "size_max", "size"};
     const json_t *q = lq->q, *t;
-    const char *v;
+    const char *v, *key;
     size_t i;
     int r;
 
@@ -289,6 +304,15 @@ static int nb_list_filters(struct nb_ctx *ctx, const struct nb_list_query *lq,
         return r;
     if ((v = nb_json_str(q, "updated_at")) && (r = nb_list_time(ctx, w, "updated_at", v)) < 0)
         return r;
+    /* any other key filters on a free-form property (Glance) */
+    json_object_foreach((json_t *)q, key, t) {
+        if (nb_list_key_known(key) || !json_is_string(t))
+            continue;
+        nb_sql_add(w, " AND EXISTS (SELECT 1 FROM image_properties p WHERE "
+                      "p.image_id = images.id AND p.name = ? AND p.value = ?)");
+        nb_sql_text(w, key);
+        nb_sql_text(w, json_string_value(t));
+    }
     json_array_foreach(lq->tags, i, t) {
         nb_sql_add(w, " AND EXISTS (SELECT 1 FROM image_tags t WHERE "
                       "t.image_id = images.id AND t.tag = ?)");

@@ -309,9 +309,10 @@ class TestImageList(ImageTestCase):
         tok = cls.m["token"]
         cls.tag = lib.uniq("tag")
         cls.imgs = [
-            new_active_image(data=b"a" * 10, token=tok, name="l-a", tags=[cls.tag]),
+            new_active_image(data=b"a" * 10, token=tok, name="l-a", tags=[cls.tag],
+                             hint="small"),
             new_active_image(data=b"b" * 100, token=tok, name="l-b", tags=[cls.tag, "z"],
-                             protected=True),
+                             protected=True, hint="big"),
             new_image(token=tok, name="l-c", disk_format="qcow2", tags=[cls.tag]),
             new_image(token=tok, name="l-d", os_hidden=True, tags=[cls.tag]),
         ]
@@ -334,6 +335,10 @@ class TestImageList(ImageTestCase):
         self.assertEqual(self.ids_of(size_min="50"), [b])
         self.assertEqual(self.ids_of(size_max="50"), [a])
         self.assertEqual(self.ids_of(size="100"), [b])
+        # any other key filters on a free-form property
+        self.assertEqual(self.ids_of(hint="small"), [a])
+        self.assertEqual(self.ids_of(hint="big", status="active"), [b])
+        self.assertEqual(self.ids_of(hint="none"), [])
         self.assertEqual(list_ids(token=self.m["token"], tag=[self.tag, "z"]), [b])
         self.assertEqual(set(self.ids_of(owner=self.m["project"]["id"])), {a, b, c})
         self.assertEqual(self.ids_of(container_format="ovf"), [])
