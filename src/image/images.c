@@ -227,8 +227,10 @@ int nb_img_usage_bytes(struct nb_tx *tx, const char *owner, int64_t *out)
 static int nb_img_bad(struct nb_ctx *ctx, const char *key, const json_t *v, const char *why)
 {
     char *repr = nb_json_repr(v);
-    nb_err_set(ctx, 400, "Invalid input for field '%s': Provided object does not match "
-                         "schema 'image': %s %s", key, repr, why);
+    /* a long value is named by its start: the reason must fit */
+    nb_err_set(ctx, 400, "Invalid input for field '%.255s': Provided object does not "
+                         "match schema 'image': %.60s%s %s", key, repr,
+               strlen(repr) > 60 ? "..." : "", why);
     free(repr);
     return -EINVAL;
 }

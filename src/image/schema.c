@@ -20,7 +20,7 @@ static const struct nb_migration nb_img_migrations[] = {
      "CREATE TABLE image_properties ("
      " image_id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
      " PRIMARY KEY (image_id, name));"
-     "CREATE INDEX image_properties_name ON image_properties (name, value);"
+     "CREATE INDEX image_properties_name ON image_properties (name);"
      "CREATE INDEX images_owner ON images (owner);"
      "CREATE INDEX images_created ON images (created_at, id);"
      "CREATE TABLE image_tags ("

@@ -81,6 +81,13 @@ class TestImageCreate(ImageTestCase):
         self.assertTrue(img["created_at"].endswith("Z"))
         self.assertEqual(show(img["id"]), img)
 
+    def test_long_property_value(self):
+        long = "v" * 65535
+        img = new_image(description=long)
+        self.assertEqual(show(img["id"])["description"], long)
+        r = icall("POST", "/images", json={"description": long + "v"})
+        self.assertGlanceError(r, 400, "too long")
+
     def test_create_with_id_and_tags(self):
         import uuid
         iid = str(uuid.uuid4())
