@@ -512,6 +512,11 @@ struct nb_service {
     /* Renders this API's error body (Keystone, Nova, Neutron... each has
      * its own).  Returns a new reference. */
     json_t *(*render_error)(int status, const char *title, const char *msg);
+    /* Optional, for APIs whose errors are not JSON (Swift's text/HTML
+     * bodies): when set it is used instead of render_error.  Returns a new
+     * string (caller frees) and its Content-Type in *ctype (static). */
+    char *(*render_error_text)(int status, const char *title, const char *msg,
+                               const char **ctype);
     /* Headers every response of this service carries, e.g. "Vary". */
     const char *const *headers; /* name, value, name, value, ..., NULL */
     /* Status for a JSON body sent with another Content-Type: 0 is 415
@@ -598,6 +603,20 @@ int nb_reply_data(struct nb_req *req, int status, const char *ctype,
 /* Streams 'len' bytes of 'fd' from 'offset' (sendfile); takes the fd. */
 int nb_reply_fd(struct nb_req *req, int status, const char *ctype, int fd,
                 uint64_t offset, uint64_t len);
+/* Streams a body produced piece by piece (assembled objects, multipart
+ * bodies).  'total' is the body length, or -1 when unknown (chunked
+ * transfer).  'read' fills up to 'max' bytes of 'buf' with the body from
+ * position 'pos' and returns how many (0: the end, only when 'total' is -1;
+ * < 0: an error, the connection is closed).  It runs on the server's
+ * threads after the handler returned, and may block.  'done' (may be NULL)
+ * frees 'state' when the response is released, whether or not it was
+ * sent; it is also called at once if the reply cannot be made.  A HEAD
+ * request gets the headers (Content-Length 'total') and no read call. */
+int nb_reply_stream(struct nb_req *req, int status, const char *ctype,
+                    int64_t total,
+                    int64_t (*read)(void *state, uint64_t pos, char *buf,
+                                    size_t max),
+                    void *state, void (*done)(void *state));
 /* Copies name and value. */
 void nb_reply_header(struct nb_req *req, const char *name, const char *value);
 /* Sets the error (like nb_err_set on the request's ctx). */

@@ -380,6 +380,56 @@ int nb_reply_fd(struct nb_req *req, int status, const char *ctype, int fd,
     return 0;
 }
 
+struct nb_stream {
+    int64_t (*read)(void *state, uint64_t pos, char *buf, size_t max);
+    void *state;
+    void (*done)(void *state);
+};
+
+static ssize_t nb_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct nb_stream *s = cls;
+    int64_t n = s->read(s->state, pos, buf, max);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return (ssize_t)n;
+}
+
+static void nb_stream_free(void *cls)
+{
+    struct nb_stream *s = cls;
+    if (s->done)
+        s->done(s->state);
+    free(s);
+}
+
+int nb_reply_stream(struct nb_req *req, int status, const char *ctype,
+                    int64_t total,
+                    int64_t (*read)(void *state, uint64_t pos, char *buf,
+                                    size_t max),
+                    void *state, void (*done)(void *state))
+{
+    struct nb_stream *s = nb_xmalloc(sizeof(*s));
+    struct MHD_Response *resp;
+
+    s->read = read;
+    s->state = state;
+    s->done = done;
+    resp = MHD_create_response_from_callback(
+        total < 0 ? MHD_SIZE_UNKNOWN : (uint64_t)total, 64 * 1024,
+        nb_stream_read, s, nb_stream_free);
+    if (!resp) {
+        nb_stream_free(s);
+        return nb_req_err(req, 500, "Cannot stream the response.");
+    }
+    if (ctype)
+        MHD_add_response_header(resp, "Content-Type", ctype);
+    nb_req_set_resp(req, status, resp);
+    return 0;
+}
+
 void nb_reply_header(struct nb_req *req, const char *name, const char *value)
 {
     req->hdrs = nb_xrealloc(req->hdrs, sizeof(*req->hdrs) * (size_t)(req->nhdrs + 1));
@@ -418,8 +468,15 @@ static void nb_req_render_error(struct nb_req *req, int r)
         nb_error("%s %s: %d %s", req->method, req->path, status, msg);
     if (status == 500 && !req->ctx.err_msg[0])
         msg = "An unexpected error prevented the server from fulfilling your request.";
-    body = req->svc->render_error(status, nb_http_reason(status), msg);
-    nb_reply_json(req, status, body);
+    if (req->svc->render_error_text) {
+        const char *ctype = "text/plain";
+        char *text = req->svc->render_error_text(status, nb_http_reason(status), msg,
+                                                 &ctype);
+        nb_reply_data(req, status, ctype, text, strlen(text));
+    } else {
+        body = req->svc->render_error(status, nb_http_reason(status), msg);
+        nb_reply_json(req, status, body);
+    }
     if (status == 401) {
         /* where to get a token, as keystonemiddleware says it */
         char *v = nb_xasprintf("Keystone uri=\"%s/identity/v3\"", nb_req_base_url(req));

@@ -81,7 +81,40 @@ static int nbt_hello(struct nb_req *req)
     return nb_reply_json(req, 200, json_pack("{s:s?}", "name", nb_req_param(req, 0)));
 }
 
+/* A streamed reply: byte i of the body is (i * 7 + 3) & 0xff, made in
+ * pieces of at most 1000 bytes; 'done' counts the releases. */
+static int nbt_stream_done;
+
+static int64_t nbt_stream_read(void *state, uint64_t pos, char *buf, size_t max)
+{
+    uint64_t total = *(uint64_t *)state;
+    size_t n = max < 1000 ? max : 1000;
+    if (pos >= total)
+        return 0;
+    if (n > total - pos)
+        n = (size_t)(total - pos);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (char)((pos + i) * 7 + 3);
+    return (int64_t)n;
+}
+
+static void nbt_stream_free(void *state)
+{
+    free(state);
+    __atomic_add_fetch(&nbt_stream_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static int nbt_stream(struct nb_req *req)
+{
+    uint64_t *total = nb_xmalloc(sizeof(*total));
+    bool known = nb_req_query(req, "unknown") == NULL;
+    *total = 100000;
+    return nb_reply_stream(req, 200, "application/octet-stream", known ? 100000 : -1,
+                           nbt_stream_read, total, nbt_stream_free);
+}
+
 static const struct nb_route nbt_routes[] = {
+    {"GET", "/stream", nbt_stream, NULL, NB_ROUTE_PUBLIC, NULL, NULL, NULL},
     {"POST", "/upload", nbt_up_done, NULL, NB_ROUTE_PUBLIC | NB_ROUTE_STREAM, nbt_up_begin,
      nbt_up_body, NULL},
     {"GET", "/file", nbt_file_get, NULL, NB_ROUTE_PUBLIC, NULL, NULL, NULL},
@@ -94,6 +127,21 @@ static json_t *nbt_render_error(int status, const char *title, const char *msg)
 {
     return json_pack("{s:{s:i,s:s,s:s}}", "oops", "code", status, "title", title, "msg", msg);
 }
+
+static char *nbt_render_text(int status, const char *title, const char *msg,
+                             const char **ctype)
+{
+    *ctype = "text/html; charset=UTF-8";
+    return nb_xasprintf("<html><h1>%d %s</h1><p>%s</p></html>", status, title, msg);
+}
+
+static const struct nb_service nbt_text_svc = {
+    .name = "text",
+    .prefix = "/text",
+    .routes = nbt_routes,
+    .nroutes = 1,
+    .render_error_text = nbt_render_text,
+};
 
 static const struct nb_service nbt_svc = {
     .name = "test",
@@ -126,7 +174,7 @@ static char *nbt_dir;
 
 static int nbt_setup(void **state)
 {
-    static const struct nb_service *const services[] = {&nbt_svc};
+    static const struct nb_service *const services[] = {&nbt_svc, &nbt_text_svc};
     struct nb_http_config cfg = {
         .listen = "127.0.0.1:0",
         .threads = 2,
@@ -142,7 +190,7 @@ static int nbt_setup(void **state)
     assert_int_equal(nb_file_write_atomic(nbt_file, data, 1 << 20, 0600), 0);
     free(data);
     nb_log_init(NB_LOG_ERROR, NULL);
-    assert_int_equal(nb_http_start(&cfg, services, 1, &nbt_http), 0);
+    assert_int_equal(nb_http_start(&cfg, services, 2, &nbt_http), 0);
     nbt_port = nb_http_port(nbt_http);
     assert_true(nbt_port > 0);
     return 0;
@@ -490,6 +538,80 @@ static void test_http_policy_and_authentication_hooks(void **state)
     nbt_resp_free(&r);
 }
 
+/* Decodes a chunked body in place; returns its length. */
+static size_t nbt_dechunk(char *body, size_t len)
+{
+    size_t in = 0, out = 0;
+    while (in < len) {
+        unsigned long n = strtoul(body + in, NULL, 16);
+        char *eol = strstr(body + in, "\r\n");
+        assert_non_null(eol);
+        in = (size_t)(eol - body) + 2;
+        if (n == 0)
+            break;
+        memmove(body + out, body + in, n);
+        out += n;
+        in += n + 2;
+    }
+    return out;
+}
+
+static void nbt_check_pattern(const char *body, size_t len)
+{
+    assert_int_equal(len, 100000);
+    for (size_t i = 0; i < len; i++)
+        assert_int_equal((unsigned char)body[i], (unsigned char)(i * 7 + 3));
+}
+
+static void test_http_stream_reply_known_and_unknown_length(void **state)
+{
+    struct nbt_resp r = {0};
+    char *v;
+    int before = __atomic_load_n(&nbt_stream_done, __ATOMIC_SEQ_CST);
+    (void)state;
+
+    nbt_request("GET", "/test/stream", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = nbt_header(r.head, "Content-Length");
+    assert_string_equal(v, "100000");
+    free(v);
+    nbt_check_pattern(r.body, r.body_len);
+    nbt_resp_free(&r);
+
+    nbt_request("GET", "/test/stream?unknown", NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    v = nbt_header(r.head, "Transfer-Encoding");
+    assert_string_equal(v, "chunked");
+    free(v);
+    nbt_check_pattern(r.body, nbt_dechunk(r.body, r.body_len));
+    nbt_resp_free(&r);
+
+    nbt_request("HEAD", "/test/stream", NULL, NULL, &r);   /* length, no body */
+    assert_int_equal(r.status, 200);
+    v = nbt_header(r.head, "Content-Length");
+    assert_string_equal(v, "100000");
+    free(v);
+    assert_int_equal(r.body_len, 0);
+    nbt_resp_free(&r);
+    for (int i = 0; i < 500 && __atomic_load_n(&nbt_stream_done, __ATOMIC_SEQ_CST) < before + 3; i++)
+        usleep(10000);
+    assert_int_equal(__atomic_load_n(&nbt_stream_done, __ATOMIC_SEQ_CST), before + 3);
+}
+
+static void test_http_text_error_bodies(void **state)
+{
+    struct nbt_resp r = {0};
+    char *v;
+    (void)state;
+    nbt_request("GET", "/text/nowhere", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    v = nbt_header(r.head, "Content-Type");
+    assert_string_equal(v, "text/html; charset=UTF-8");
+    free(v);
+    assert_non_null(strstr(r.body, "<h1>404 Not Found</h1>"));
+    nbt_resp_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     static const struct CMUnitTest tests[] = {
@@ -504,6 +626,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_http_request_id_echoed_or_made),
         cmocka_unit_test(test_http_head_answers_get_without_body),
         cmocka_unit_test(test_http_policy_and_authentication_hooks),
+        cmocka_unit_test(test_http_stream_reply_known_and_unknown_length),
+        cmocka_unit_test(test_http_text_error_bodies),
     };
     return NBT_MAIN("http", tests, nbt_setup, nbt_teardown);
 }
