@@ -242,6 +242,13 @@ static const struct nb_policy_rule nb_rules[] = {
     {"image:get_members", "rule:image:reader"},
     {"image:modify_member",
      "rule:image:context_is_admin or (role:member and project_id:%(member_id)s)"},
+
+    /* ---- object storage (src/object), as Swift's keystoneauth: the
+     * members of a project own its account AUTH_<project_id>; the reseller
+     * admin (admin, or Tempest's ResellerAdmin role) acts on every account.
+     * Container ACLs and temp URLs are decided by the handlers. */
+    {"object:reseller_admin", "role:admin or role:ResellerAdmin"},
+    {"object:owner", "role:member and project_id:%(target.project_id)s"},
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

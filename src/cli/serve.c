@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "identity/identity.h"
 #include "image/image.h"
+#include "object/object.h"
 
 #include <malloc.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
  * its struct nb_module here (and its header above). */
 static const struct nb_module *const nb_modules[] = {
     &nb_image_module,
+    &nb_object_module,
     NULL,   /* keeps the table valid while it is empty */
 };
 

@@ -55,6 +55,17 @@ static const struct nb_opt nb_opts[] = {
     {"token", "allow_expired_window", "172800",
      "Seconds after expiry during which ?allow_expired=1 still validates."},
 
+    /* ---- [object] */
+    {"object", "max_file_size", "5368709122",
+     "Largest object body in bytes (Swift's default, 5 GiB + 2); larger "
+     "PUTs get 413. Advertised in /object/info."},
+    {"object", "listing_limit", "10000",
+     "Most names an account or container listing returns (and the largest "
+     "?limit= accepted). Advertised in /object/info."},
+    {"object", "expirer_interval", "10",
+     "Seconds between passes that remove objects past X-Delete-At (they "
+     "are invisible from that moment on); 0 disables the passes."},
+
     /* ---- [identity] */
     {"identity", "password_hash_memlimit_kib", "7168",
      "argon2id memory per hash in KiB (OWASP minimum: 7168 with 5 passes)."},

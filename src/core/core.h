@@ -565,6 +565,11 @@ const void *nb_req_route_arg(const struct nb_req *req);
 /* The n-th path parameter of the route pattern (0-based). */
 const char *nb_req_param(const struct nb_req *req, int n);
 const char *nb_req_header(struct nb_req *req, const char *name);
+/* Calls fn for every request header, in order (names as sent). */
+void nb_req_header_each(struct nb_req *req,
+                        void (*fn)(void *arg, const char *name,
+                                   const char *value),
+                        void *arg);
 /* A decoded query value, NULL when absent ("" for "?flag"). */
 const char *nb_req_query(struct nb_req *req, const char *key);
 /* All query values as a new object {key: value}; repeated keys keep the

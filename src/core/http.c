@@ -106,6 +106,29 @@ const char *nb_req_header(struct nb_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct nb_header_iter {
+    void (*fn)(void *arg, const char *name, const char *value);
+    void *arg;
+};
+
+static enum MHD_Result nb_header_each_cb(void *cls, enum MHD_ValueKind kind,
+                                         const char *key, const char *value)
+{
+    struct nb_header_iter *it = cls;
+    (void)kind;
+    it->fn(it->arg, key, value ? value : "");
+    return MHD_YES;
+}
+
+void nb_req_header_each(struct nb_req *req,
+                        void (*fn)(void *arg, const char *name,
+                                   const char *value),
+                        void *arg)
+{
+    struct nb_header_iter it = {fn, arg};
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, nb_header_each_cb, &it);
+}
+
 struct nb_query_find {
     const char *key;
     const char *raw;
