@@ -128,7 +128,7 @@ static int nb_obj_authenticate(struct nb_obj_rq *rq)
         return r;
     if (!ctx->caller.authenticated)
         return 0;
-    target = json_pack("{s:s}", "project_id", rq->project);
+    target = json_pack("{s:{s:s}}", "target", "project_id", rq->project);
     rq->reseller = nb_policy_allows(ctx, "object:reseller_admin", NULL);
     rq->owner = nb_policy_allows(ctx, "object:owner", target);
     json_decref(target);

@@ -26,6 +26,7 @@ static int nb_tempurl_sig_parse(const char *s, struct nb_tempurl_sig *out)
     size_t n;
 
     if (colon) {
+        unsigned char raw[2 * EVP_MAX_MD_SIZE];
         char *b64;
         int k;
         size_t bl;
@@ -46,14 +47,15 @@ static int nb_tempurl_sig_parse(const char *s, struct nb_tempurl_sig *out)
             b64[bl++] = '=';
             b64[bl] = '\0';
         }
-        k = bl / 4 * 3 <= sizeof(out->mac) ? EVP_DecodeBlock(out->mac, (unsigned char *)b64,
-                                                             (int)bl)
-                                           : -1;
+        k = bl / 4 * 3 <= sizeof(raw) ? EVP_DecodeBlock(raw, (unsigned char *)b64, (int)bl)
+                                      : -1;
         if (k > 0)
             while (bl && b64[bl - 1] == '=') {
                 k--;
                 bl--;
             }
+        if (k > 0 && (size_t)k <= sizeof(out->mac))
+            memcpy(out->mac, raw, (size_t)k);
         free(b64);
         if (k < 0 || (size_t)k != (size_t)EVP_MD_size(out->md))
             return -EINVAL;
