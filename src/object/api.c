@@ -315,6 +315,7 @@ static int nb_obj_healthcheck(struct nb_req *req)
     int r;
 
     nb_req_policy_done(req);
+    nb_obj_reply_common(req);
     r = nb_tx_begin(nb_obj_env->db, false, &tx);
     if (r == 0)
         r = nb_tx_query_int(tx, &one, "SELECT 1", "");
