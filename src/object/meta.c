@@ -17,11 +17,12 @@ struct nb_meta_walk {
     int err;
 };
 
+/* A header name as Swift (WSGI) sees it: lowercase, '_' as '-'. */
 static char *nb_lower(const char *s)
 {
     char *l = nb_xstrdup(s);
     for (char *p = l; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
+        *p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
     return l;
 }
 
