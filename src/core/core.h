@@ -622,7 +622,8 @@ int nb_reply_stream(struct nb_req *req, int status, const char *ctype,
                     int64_t (*read)(void *state, uint64_t pos, char *buf,
                                     size_t max),
                     void *state, void (*done)(void *state));
-/* Copies name and value. */
+/* Copies name and value (an empty value goes out as one space, which
+ * clients read as empty). */
 void nb_reply_header(struct nb_req *req, const char *name, const char *value);
 /* Sets the error (like nb_err_set on the request's ctx). */
 int nb_req_err(struct nb_req *req, int status, const char *fmt, ...)

@@ -590,9 +590,11 @@ static enum MHD_Result nb_req_queue(struct nb_req *req)
     MHD_add_response_header(req->resp, "X-Openstack-Request-Id", req->ctx.request_id);
     for (; sh && sh[0]; sh += 2)
         MHD_add_response_header(req->resp, sh[0], sh[1]);
+    /* libmicrohttpd refuses empty values: one space, which clients strip */
     for (int i = 0; i < req->nhdrs; i++)
         if (req->hdrs[i].name)
-            MHD_add_response_header(req->resp, req->hdrs[i].name, req->hdrs[i].value);
+            MHD_add_response_header(req->resp, req->hdrs[i].name,
+                                    *req->hdrs[i].value ? req->hdrs[i].value : " ");
     ret = MHD_queue_response(req->conn, (unsigned)req->status, req->resp);
     req->queued = true;
     return ret;

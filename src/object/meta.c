@@ -13,6 +13,7 @@ struct nb_meta_walk {
     struct nb_req *req;
     const char *const *sys;
     json_t *meta;
+    bool keep_empty;            /* objects keep empty values; others remove */
     char prefix[32], remove[40];
     int err;
 };
@@ -41,7 +42,7 @@ static void nb_meta_walk_cb(void *arg, const char *name, const char *value)
         } else if (strlen(value) > NB_OBJ_MAX_META_VALUE) {
             w->err = nb_req_err(w->req, 400, "Metadata value longer than %d: %s",
                                 NB_OBJ_MAX_META_VALUE, name);
-        } else if (*value) {
+        } else if (*value || w->keep_empty) {
             json_object_set_new(w->meta, l, json_string(value));
         } else {
             json_object_del(w->meta, l);
@@ -69,7 +70,8 @@ out:
 int nb_obj_meta_apply(struct nb_req *req, const char *kind, const char *const *sys,
                       json_t *meta, bool replace)
 {
-    struct nb_meta_walk w = {.req = req, .sys = sys, .meta = meta};
+    struct nb_meta_walk w = {.req = req, .sys = sys, .meta = meta,
+                             .keep_empty = strcmp(kind, "object") == 0};
     const char *key;
     json_t *v;
     void *tmp;

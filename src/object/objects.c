@@ -163,8 +163,13 @@ int nb_obj_row_store(struct nb_tx *tx, const char *account, const char *containe
 
 void nb_obj_row_headers(struct nb_req *req, const struct nb_obj_row *r)
 {
-    char v[40];
-    nb_reply_header(req, "Etag", r->etag);
+    char v[80];
+    if (nb_obj_row_is_slo(r) || nb_obj_row_dlo(r)) {
+        snprintf(v, sizeof(v), "\"%s\"", r->etag);    /* as Swift quotes them */
+        nb_reply_header(req, "Etag", v);
+    } else {
+        nb_reply_header(req, "Etag", r->etag);
+    }
     nb_obj_http_date(r->modified, v);
     nb_reply_header(req, "Last-Modified", v);
     nb_obj_timestamp(r->modified, v);
@@ -267,11 +272,16 @@ int nb_obj_object_get(struct nb_req *req)
     snprintf(row.etag, sizeof(row.etag), "%s", etag);
     row.size = (int64_t)body.total;
     nb_obj_row_headers(req, &row);
-    if (rq.tempurl && !nb_req_query(req, "inline") && strcmp(nb_req_method(req), "GET") == 0) {
+    if (rq.tempurl && strcmp(nb_req_method(req), "GET") == 0) {
+        /* temp URLs download as attachments unless ?inline */
         const char *fn = nb_req_query(req, "filename");
         const char *base = strrchr(rq.object, '/');
-        char *v = nb_xasprintf("attachment; filename=\"%s\"",
-                               fn ? fn : base && base[1] ? base + 1 : rq.object);
+        char *v;
+        if (nb_req_query(req, "inline"))
+            v = fn ? nb_xasprintf("inline; filename=\"%s\"", fn) : nb_xstrdup("inline");
+        else
+            v = nb_xasprintf("attachment; filename=\"%s\"",
+                             fn ? fn : base && base[1] ? base + 1 : rq.object);
         nb_reply_header(req, "Content-Disposition", v);
         free(v);
     }

@@ -249,10 +249,15 @@ static int nb_obj_row_new(struct nb_req *req, const char *name, const json_t *ba
 
 static void nb_obj_put_reply(struct nb_req *req, const struct nb_obj_row *row)
 {
-    char v[40];
+    char v[80];
     nb_reply_empty(req, 201);
     nb_reply_header(req, "Content-Type", "text/html; charset=UTF-8");
-    nb_reply_header(req, "Etag", row->etag);
+    if (nb_obj_row_is_slo(row)) {
+        snprintf(v, sizeof(v), "\"%s\"", row->etag);
+        nb_reply_header(req, "Etag", v);
+    } else {
+        nb_reply_header(req, "Etag", row->etag);
+    }
     nb_obj_http_date(row->modified, v);
     nb_reply_header(req, "Last-Modified", v);
 }

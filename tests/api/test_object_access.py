@@ -107,6 +107,16 @@ class TestObjectTempURL(ObjTestCase):
         r = oreq("GET", self.a.u(self.c, "dir/file.txt"), params=self.signed("GET", prefix="/object"))
         self.assertEqual(r.status_code, 200)
 
+    def test_inline_and_filename(self):
+        u = self.a.u(self.c, "dir/file.txt")
+        p = self.signed("GET")
+        p["inline"] = ""
+        self.assertEqual(oreq("GET", u, params=p).headers["Content-Disposition"], "inline")
+        p = self.signed("GET")
+        p["filename"] = "x.bin"
+        self.assertEqual(oreq("GET", u, params=p).headers["Content-Disposition"],
+                         'attachment; filename="x.bin"')
+
     def test_base64_signature_and_head(self):
         exp = int(time.time()) + 60
         body = "GET\n%d\n%s" % (exp, self.path())

@@ -188,7 +188,8 @@ class TestObjectObjects(ObjTestCase):
         data = b"some bytes" * 100
         r = self.a.req("PUT", c, "dir/obj", data=data, headers={
             "Content-Type": "text/x-test", "X-Object-Meta-Color": "red",
-            "Content-Disposition": "inline", "Content-Encoding": "identity"})
+            "Content-Disposition": "inline", "Content-Encoding": "identity",
+            "X-Object-Meta-Empty": "", "X-Object-Meta-Under_Score": "u"})
         self.assertEqual(r.status_code, 201)
         self.assertEqual(r.headers["Etag"], md5(data))
         r = self.a.req("GET", c, "dir/obj")
@@ -197,6 +198,8 @@ class TestObjectObjects(ObjTestCase):
         self.assertEqual(r.headers["X-Object-Meta-Color"], "red")
         self.assertEqual(r.headers["Content-Disposition"], "inline")
         self.assertEqual(r.headers["Content-Encoding"], "identity")
+        self.assertEqual(r.headers["X-Object-Meta-Empty"], "")     # kept on objects
+        self.assertEqual(r.headers["X-Object-Meta-Under-Score"], "u")
         r = self.a.req("HEAD", c, "dir/obj")
         self.assertEqual(r.headers["Content-Length"], str(len(data)))
         self.assertEqual(r.content, b"")

@@ -1,6 +1,7 @@
 """Object storage: bodies (ranges, conditions), copies, large objects
 (SLO, DLO) and the durability faults (disconnects, short bodies,
 crashes)."""
+import hashlib
 import json
 import os
 import socket
@@ -116,6 +117,9 @@ class TestObjectLarge(ObjTestCase):
         self.assertEqual(g.content, b"".join(segs))
         self.assertEqual(g.headers["X-Static-Large-Object"], "True")
         self.assertEqual(g.headers["Content-Length"], "3010")
+        etag = hashlib.md5("".join(md5(s) for s in segs).encode()).hexdigest()
+        self.assertEqual(g.headers["Etag"], '"%s"' % etag)      # quoted, as Swift
+        self.assertEqual(r.headers["Etag"], '"%s"' % etag)
         self.assertEqual(self.a.req("GET", c, "big", headers={"Range": "bytes=990-1009"})
                          .content, b"".join(segs)[990:1010])
         m = self.a.req("GET", c, "big", params={"multipart-manifest": "get"}).json()
@@ -156,6 +160,7 @@ class TestObjectLarge(ObjTestCase):
         g = self.a.req("GET", c, "dlo")
         self.assertEqual(g.content, b"0" * 100 + b"1" * 100 + b"2" * 100)
         self.assertEqual(g.headers["X-Object-Manifest"], "%s/parts/" % c)
+        self.assertTrue(g.headers["Etag"].startswith('"'))
         self.assertEqual(self.a.req("GET", c, "dlo", headers={"Range": "bytes=95-104"}).content,
                          b"0" * 5 + b"1" * 5)
 
