@@ -159,3 +159,13 @@ int nb_identity_register_service(const char *type, const char *name, const char 
     }
     return nb_id_finish(tx, r);
 }
+
+int nb_identity_ensure_role(const char *name)
+{
+    char id[NB_IDSZ];
+    struct nb_tx *tx = NULL;
+    int r = nb_tx_begin(nb_id_db, true, &tx);
+    if (r < 0)
+        return r;
+    return nb_id_finish(tx, nb_bs_role(tx, name, id));
+}

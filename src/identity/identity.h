@@ -32,4 +32,8 @@ int nb_identity_bootstrap(const struct nb_bootstrap *b);
 int nb_identity_register_service(const char *type, const char *name,
                                  const char *url, const char *region);
 
+/* Creates the global role 'name' unless it exists (a service's own roles,
+ * such as Swift's ResellerAdmin).  Idempotent. */
+int nb_identity_ensure_role(const char *name);
+
 #endif

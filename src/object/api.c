@@ -348,6 +348,9 @@ static int nb_obj_bootstrap(const struct nb_module_env *env)
     char *url = nb_xasprintf("%s/object/v1/AUTH_%%(project_id)s", env->public_url);
     int r = nb_identity_register_service("object-store", "swift", url, env->region);
     free(url);
+    /* the reseller admin role, as a Swift deployment creates it */
+    if (r == 0)
+        r = nb_identity_ensure_role("ResellerAdmin");
     return r;
 }
 

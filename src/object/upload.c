@@ -486,6 +486,7 @@ static int nb_obj_copy_from(struct nb_req *req, struct nb_obj_rq *dst, const cha
     if (r < 0)
         goto out;
     nb_obj_put_reply(req, &row);
+    nb_obj_meta_reply(req, row.meta);     /* Swift shows the copy's metadata */
     {
         char *from = nb_xasprintf("%s/%s", scont, sobj);
         nb_reply_header(req, "X-Copied-From", from);

@@ -78,6 +78,7 @@ class TestObjectCopy(ObjTestCase):
         self.assertEqual(r.status_code, 201)
         self.assertEqual(r.headers["X-Copied-From"], "%s/src" % c1)
         self.assertIn("X-Copied-From-Last-Modified", r.headers)
+        self.assertEqual(r.headers["X-Object-Meta-B"], "2")
         g = self.a.req("GET", c2, "dst")
         self.assertEqual(g.content, b"payload")
         self.assertEqual((g.headers["X-Object-Meta-A"], g.headers["X-Object-Meta-B"]),
