@@ -113,8 +113,27 @@ static int nbt_stream(struct nb_req *req)
                            nbt_stream_read, total, nbt_stream_free);
 }
 
+static void nbt_header_cb(void *arg, const char *name, const char *value)
+{
+    if (strncasecmp(name, "X-Meta-", 7) == 0)
+        nb_buf_printf(arg, "%s=%s;", name + 7, value);
+}
+
+/* Echoes the X-Meta-* request headers, and an empty response header. */
+static int nbt_headers(struct nb_req *req)
+{
+    struct nb_buf b = {0};
+    size_t n;
+    nb_req_header_each(req, nbt_header_cb, &b);
+    nb_buf_puts(&b, "");
+    n = b.len;
+    nb_reply_header(req, "X-Empty", "");
+    return nb_reply_data(req, 200, "text/plain", nb_buf_steal(&b), n);
+}
+
 static const struct nb_route nbt_routes[] = {
     {"GET", "/stream", nbt_stream, NULL, NB_ROUTE_PUBLIC, NULL, NULL, NULL},
+    {"GET", "/headers", nbt_headers, NULL, NB_ROUTE_PUBLIC, NULL, NULL, NULL},
     {"POST", "/upload", nbt_up_done, NULL, NB_ROUTE_PUBLIC | NB_ROUTE_STREAM, nbt_up_begin,
      nbt_up_body, NULL},
     {"GET", "/file", nbt_file_get, NULL, NB_ROUTE_PUBLIC, NULL, NULL, NULL},
@@ -598,6 +617,22 @@ static void test_http_stream_reply_known_and_unknown_length(void **state)
     assert_int_equal(__atomic_load_n(&nbt_stream_done, __ATOMIC_SEQ_CST), before + 3);
 }
 
+static void test_http_header_each_and_empty_values(void **state)
+{
+    struct nbt_resp r = {0};
+    char *v;
+    (void)state;
+    nbt_request("GET", "/test/headers", "X-Meta-A: 1\r\nX-Other: 2\r\nX-Meta-B: two\r\n", NULL,
+                &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "A=1;B=two;");
+    v = nbt_header(r.head, "X-Empty");          /* present, blank */
+    assert_non_null(v);
+    assert_string_equal(v, " ");
+    free(v);
+    nbt_resp_free(&r);
+}
+
 static void test_http_text_error_bodies(void **state)
 {
     struct nbt_resp r = {0};
@@ -628,6 +663,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_http_policy_and_authentication_hooks),
         cmocka_unit_test(test_http_stream_reply_known_and_unknown_length),
         cmocka_unit_test(test_http_text_error_bodies),
+        cmocka_unit_test(test_http_header_each_and_empty_values),
     };
     return NBT_MAIN("http", tests, nbt_setup, nbt_teardown);
 }
