@@ -9,6 +9,7 @@
  *   upload.c     streamed object PUT, copy (COPY, X-Copy-From)
  *   body.c       bodies as pieces: plain, SLO, DLO, ranges, multipart
  *   slo.c        SLO manifests: put, get, delete
+ *   hasher.c     the md5 of a large upload on a thread beside it
  *   tempurl.c    temporary URLs
  * Listing rows and metadata live in SQL; bytes in the blob store
  * (namespace "objects", one fresh key per stored body). */
@@ -194,6 +195,15 @@ int nb_obj_copy(struct nb_req *req);
  * *key and the md5 hex in etag. */
 int nb_obj_blob_put(const void *data, size_t len, const json_t *meta, char **key,
                     char etag[33]);
+
+/* ---- hasher.c: the md5 of an upload, computed beside it */
+struct nb_obj_hasher;
+struct nb_obj_hasher *nb_obj_hasher_new(void);
+/* Copies 'data' (hashed in order, possibly on another thread). */
+void nb_obj_hasher_add(struct nb_obj_hasher *h, const char *data, size_t len);
+/* The md5 of everything added, as hex. */
+void nb_obj_hasher_final(struct nb_obj_hasher *h, char hex[33]);
+void nb_obj_hasher_free(struct nb_obj_hasher *h);      /* NULL is fine */
 
 /* ---- body.c: a body as a list of pieces (blob ranges and literals) */
 struct nb_obj_piece {

@@ -25,7 +25,7 @@ static const char *const nb_object_sys[] = {
 struct nb_obj_put {
     struct nb_obj_rq rq;
     struct nb_blob_writer *w;
-    EVP_MD_CTX *md5;
+    struct nb_obj_hasher *md5;
     struct nb_buf manifest;     /* ?multipart-manifest=put: the JSON body */
     bool slo, copy;
     uint64_t got;
@@ -36,7 +36,7 @@ static void nb_obj_put_free(void *state, bool completed)
     struct nb_obj_put *p = state;
     (void)completed;
     nb_blob_writer_abort(p->w);   /* still here: the object was not stored */
-    EVP_MD_CTX_free(p->md5);
+    nb_obj_hasher_free(p->md5);
     nb_buf_free(&p->manifest);
     free(p);
 }
@@ -149,8 +149,7 @@ int nb_obj_put_begin(struct nb_req *req)
         return r;
     if (p->slo || p->copy)
         return 0;
-    p->md5 = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(p->md5, EVP_md5(), NULL);
+    p->md5 = nb_obj_hasher_new();
     return nb_blob_writer_new(nb_obj_env->blobs, NB_OBJ_NS, &p->w);
 }
 
@@ -169,7 +168,7 @@ int nb_obj_put_body(struct nb_req *req, const char *data, size_t len)
         return nb_req_err(req, 400, "Copy requests require a zero byte body");
     if ((int64_t)p->got > nb_obj_limits.max_file_size)
         return nb_req_err(req, 413, "Your request is too large.");
-    EVP_DigestUpdate(p->md5, data, len);
+    nb_obj_hasher_add(p->md5, data, len);
     return nb_blob_writer_write(p->w, data, len);
 }
 
@@ -270,8 +269,6 @@ int nb_obj_put_done(struct nb_req *req)
     struct nb_obj_put *p = nb_req_state(req);
     struct nb_obj_row row = {0};
     const char *want = nb_req_header(req, "ETag");
-    unsigned char d[16];
-    unsigned int dl = 0;
     int r;
 
     if (p->copy) {
@@ -289,8 +286,7 @@ int nb_obj_put_done(struct nb_req *req)
                            row.meta, row.ctype, row.delete_at);
         goto out;
     }
-    EVP_DigestFinal_ex(p->md5, d, &dl);
-    nb_hex_encode(d, 16, row.etag);
+    nb_obj_hasher_final(p->md5, row.etag);
     if (want) {
         char clean[72];
         nb_obj_etag_clean(want, clean);
@@ -375,13 +371,13 @@ out:
 
 struct nb_obj_copy_sink {
     struct nb_blob_writer *w;
-    EVP_MD_CTX *md5;
+    struct nb_obj_hasher *md5;
 };
 
 static int nb_obj_copy_chunk(void *arg, const char *data, size_t len)
 {
     struct nb_obj_copy_sink *s = arg;
-    EVP_DigestUpdate(s->md5, data, len);
+    nb_obj_hasher_add(s->md5, data, len);
     return nb_blob_writer_write(s->w, data, len);
 }
 
@@ -413,8 +409,6 @@ static int nb_obj_copy_from(struct nb_req *req, struct nb_obj_rq *dst, const cha
     char *scont = NULL, *sobj = NULL, etag[72], v[40];
     bool fresh = nb_str_is_true(nb_req_header(req, "X-Fresh-Metadata"));
     json_t *base = NULL;
-    unsigned char d[16];
-    unsigned int dl = 0;
     int r;
 
     if ((r = nb_obj_split_path(req, src, &scont, &sobj)) < 0)
@@ -471,16 +465,14 @@ static int nb_obj_copy_from(struct nb_req *req, struct nb_obj_rq *dst, const cha
         goto out;
     if ((r = nb_blob_writer_new(nb_obj_env->blobs, NB_OBJ_NS, &sink.w)) < 0)
         goto out;
-    sink.md5 = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(sink.md5, EVP_md5(), NULL);
+    sink.md5 = nb_obj_hasher_new();
     r = nb_obj_body_each(&body, nb_obj_copy_chunk, &sink);
     if (r < 0) {
         nb_blob_writer_abort(sink.w);
         r = nb_req_err(req, 503, "The source object could not be read.");
         goto out;
     }
-    EVP_DigestFinal_ex(sink.md5, d, &dl);
-    nb_hex_encode(d, 16, row.etag);
+    nb_obj_hasher_final(sink.md5, row.etag);
     row.size = (int64_t)nb_blob_writer_size(sink.w);
     r = nb_obj_commit(req, dst->account, dst->container, sink.w, &row);
     if (r < 0)
@@ -498,7 +490,7 @@ static int nb_obj_copy_from(struct nb_req *req, struct nb_obj_rq *dst, const cha
     nb_reply_header(req, "X-Copied-From-Last-Modified", v);
 out:
     nb_tx_rollback(tx);
-    EVP_MD_CTX_free(sink.md5);
+    nb_obj_hasher_free(sink.md5);
     json_decref(base);
     nb_obj_body_clear(&body);
     nb_obj_row_clear(&srow);

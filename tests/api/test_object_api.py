@@ -1,6 +1,7 @@
 """Object storage: accounts, containers, objects, listings, metadata and
 bad input (Swift v1 api-ref)."""
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import lib
@@ -228,6 +229,16 @@ class TestObjectObjects(ObjTestCase):
         r = self.a.req("PUT", c, "chunked", data=iter(chunks))
         self.assertEqual(r.status_code, 201)
         self.assertEqual(self.a.req("GET", c, "chunked").content, b"".join(chunks))
+
+    def test_large_body_md5_beside_the_upload(self):
+        c = self.a.container()
+        data = os.urandom(5 * 1024 * 1024 + 7)      # hashed on the upload's thread
+        r = self.a.req("PUT", c, "big", data=data, headers={"ETag": md5(data)})
+        self.assertEqual(r.status_code, 201)
+        self.assertEqual(r.headers["Etag"], md5(data))
+        self.assertEqual(self.a.req("GET", c, "big").content, data)
+        r = self.a.req("PUT", c, "big2", data=data, headers={"ETag": md5(b"no")})
+        self.assertEqual(r.status_code, 422)
 
     def test_etag_mismatch_422_stores_nothing(self):
         c = self.a.container()
