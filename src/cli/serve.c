@@ -166,6 +166,14 @@ int nb_cmd_serve(const struct nb_cli *cli)
     r = nb_state_open(&st);
     if (r < 0)
         goto out;
+    /* only the serving daemon repairs what a crash left, before any request */
+    r = nb_blob_store_recover(st.blobs);
+    for (size_t i = 0; r == 0 && i < nb_nmodules(); i++)
+        if (nb_modules[i]->recover && (r = nb_modules[i]->recover(&st.env)) < 0)
+            nb_error("the %s module could not recover: %s", nb_modules[i]->name,
+                     strerror(-r));
+    if (r < 0)
+        goto out;
     services[0] = &nb_identity_service;
     for (size_t i = 0; i < nb_nmodules(); i++)
         services[1 + i] = nb_modules[i]->service;

@@ -43,6 +43,11 @@ int nb_blob_store_open(const char *url, struct nb_blob_store **out)
     return -EINVAL;
 }
 
+int nb_blob_store_recover(struct nb_blob_store *bs)
+{
+    return bs->drv->recover(bs->impl);
+}
+
 void nb_blob_store_close(struct nb_blob_store *bs)
 {
     if (!bs)

@@ -12,8 +12,10 @@ struct nb_blob_driver {
     /* Does this driver serve 'url'?  Returns the part it needs (borrowed),
      * or NULL. */
     const char *(*accepts)(const char *url);
-    /* Opens the store at 'target'; removes temporaries a crash left. */
+    /* Opens the store at 'target'. */
     int (*open)(const char *target, void **store);
+    /* Removes the temporaries of writes that never committed. */
+    int (*recover)(void *store);
     void (*close)(void *store);
     /* Starts a new blob in namespace 'ns': *wr is private to the driver. */
     int (*begin)(void *store, const char *ns, void **wr);

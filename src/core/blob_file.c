@@ -4,7 +4,7 @@
  * length, little-endian u64, and the magic "NBBLOB01").  A blob is written
  * to <root>/tmp/, fsync'd, renamed into place and the directory fsync'd, so
  * a crash leaves the old blob or the new one, and at worst a temporary that
- * the next open removes.  Keys are names ([A-Za-z0-9._-], not starting with
+ * recover() removes.  Keys are names ([A-Za-z0-9._-], not starting with
  * '.'); the shard is a hash of the key, so any key spreads evenly. */
 #include "blob_driver.h"
 
@@ -76,8 +76,9 @@ static char *nb_blob_fs_path(struct nb_blob_fs *fs, const char *ns,
 
 /* Removes every entry of <root>/tmp: temporaries of writes that never
  * committed (a crash, a kill). */
-static void nb_blob_fs_sweep_tmp(struct nb_blob_fs *fs)
+static int nb_blob_fs_recover(void *store)
 {
+    struct nb_blob_fs *fs = store;
     char *dir = nb_xasprintf("%s/tmp", fs->root);
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -92,6 +93,7 @@ static void nb_blob_fs_sweep_tmp(struct nb_blob_fs *fs)
     if (d)
         closedir(d);
     free(dir);
+    return 0;
 }
 
 static int nb_blob_fs_open(const char *target, void **store)
@@ -110,7 +112,6 @@ static int nb_blob_fs_open(const char *target, void **store)
         free(fs);
         return r;
     }
-    nb_blob_fs_sweep_tmp(fs);
     *store = fs;
     return 0;
 }
@@ -405,6 +406,7 @@ const struct nb_blob_driver nb_blob_file_driver = {
     .name = "file",
     .accepts = nb_blob_fs_accepts,
     .open = nb_blob_fs_open,
+    .recover = nb_blob_fs_recover,
     .close = nb_blob_fs_close,
     .begin = nb_blob_fs_begin,
     .write = nb_blob_fs_write,

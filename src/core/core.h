@@ -393,7 +393,8 @@ int nb_err_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
  * up to 200 bytes).  A writer streams into a temporary; commit makes the
  * bytes and a small metadata record durable under the key in one atomic
  * step (a reader sees the old blob or the new one, never a mix); abort, or
- * a crash before commit, leaves nothing (temporaries are removed at open).
+ * a crash before commit, leaves nothing (nb_blob_store_recover removes the
+ * temporaries).
  * Drivers are in blob_driver.h; "file:/dir" (or a plain "/dir") is the
  * file driver.  A store is safe to use from several threads; a writer
  * belongs to one request at a time. */
@@ -401,6 +402,10 @@ struct nb_blob_store;
 struct nb_blob_writer;
 
 int nb_blob_store_open(const char *url, struct nb_blob_store **out);
+/* Removes the temporaries of writes that never committed (a crash).  Only
+ * the serving daemon calls it, before it accepts requests: another command
+ * running beside it must not take an upload's temporary away. */
+int nb_blob_store_recover(struct nb_blob_store *bs);
 void nb_blob_store_close(struct nb_blob_store *bs);     /* NULL is fine */
 /* Starts a blob in 'ns'; the caller ends it with commit or abort. */
 int nb_blob_writer_new(struct nb_blob_store *bs, const char *ns,
@@ -449,6 +454,11 @@ struct nb_module {
      * (e.g. uploads that never finished).  Borrows 'env' for the module's
      * life.  Runs for every command that opens the state. */
     int (*init)(const struct nb_module_env *env);
+    /* `nubis serve` only, before the HTTP server starts: repairs what a
+     * crash left (uploads that never finished, blobs no row names).  Never
+     * run by other commands, which may run beside a serving daemon.  May
+     * be NULL. */
+    int (*recover)(const struct nb_module_env *env);
     /* `nubis bootstrap`, after identity's: the catalog entry (through
      * nb_identity_register_service) and any defaults.  Idempotent.  May
      * be NULL. */

@@ -145,9 +145,12 @@ static int nb_img_init(const struct nb_module_env *env)
     int r;
     nb_img_env = env;
     r = nb_img_schema_migrate(env->db);
-    if (r == 0)
-        r = nb_img_recover(env->db);
     return r;
+}
+
+static int nb_img_recover_module(const struct nb_module_env *env)
+{
+    return nb_img_recover(env->db);
 }
 
 static int nb_img_bootstrap(const struct nb_module_env *env)
@@ -167,6 +170,7 @@ const struct nb_module nb_image_module = {
     .name = "image",
     .service = &nb_image_service,
     .init = nb_img_init,
+    .recover = nb_img_recover_module,
     .bootstrap = nb_img_bootstrap,
     .shutdown = nb_img_shutdown,
 };

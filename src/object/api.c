@@ -329,18 +329,19 @@ static int nb_obj_healthcheck(struct nb_req *req)
 
 static int nb_obj_init(const struct nb_module_env *env)
 {
-    int r;
-
     nb_obj_env = env;
     nb_obj_limits.max_file_size = nb_conf_int("object", "max_file_size");
     nb_obj_limits.listing_limit = nb_conf_int("object", "listing_limit");
     nb_obj_limits.expirer_interval = nb_conf_int("object", "expirer_interval");
     if (nb_obj_limits.listing_limit <= 0)
         nb_obj_limits.listing_limit = 10000;
-    r = nb_obj_schema_init(env->db);
-    if (r == 0)
-        r = nb_obj_sweep_orphans();
-    return r;
+    return nb_obj_schema_init(env->db);
+}
+
+static int nb_obj_recover(const struct nb_module_env *env)
+{
+    (void)env;
+    return nb_obj_sweep_orphans();
 }
 
 static int nb_obj_bootstrap(const struct nb_module_env *env)
@@ -370,6 +371,7 @@ const struct nb_module nb_object_module = {
     .name = "object",
     .service = &nb_object_service,
     .init = nb_obj_init,
+    .recover = nb_obj_recover,
     .bootstrap = nb_obj_bootstrap,
     .start = nb_obj_start,
     .shutdown = nb_obj_shutdown,

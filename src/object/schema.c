@@ -1,4 +1,4 @@
-/* The object storage tables, the orphan sweep at open, and the expirer.
+/* The object storage tables, the orphan sweep when the daemon starts, and the expirer.
  *
  * Accounts are implicit (AUTH_<project>); a row in object_accounts only
  * holds metadata set by POST.  Containers carry their object count and

@@ -6,8 +6,8 @@
  * replaced blob is deleted after the row commits.  A client that goes
  * away, or sends less than Content-Length, never reaches the handler:
  * the request cleanup aborts the writer (nothing visible), and a crash
- * leaves a temporary that the blob store removes at open, or a committed
- * blob no row names, which the sweep at init removes.
+ * leaves a temporary that the blob store removes when the daemon starts,
+ * or a committed blob no row names, which the sweep at start removes.
  *
  * Copies (COPY, PUT with X-Copy-From) read the source's body and store
  * it the same way. */

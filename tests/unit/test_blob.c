@@ -140,11 +140,13 @@ static void test_blob_abort_and_crash_leave_nothing(void **state)
     assert_int_equal(count_entries(tmp), 0);
     nb_blob_writer_abort(NULL);
 
-    /* a writer that never ends (the process died): the next open sweeps */
+    /* a writer that never ends (the process died): recover sweeps it */
     assert_int_equal(nb_blob_writer_new(f->bs, "obj", &crashed), 0);
     assert_int_equal(nb_blob_writer_write(crashed, "x", 1), 0);
     nb_blob_store_close(f->bs);
     assert_int_equal(nb_blob_store_open(f->dir, &f->bs), 0);
+    assert_int_equal(count_entries(tmp), 1);     /* opening alone keeps it */
+    assert_int_equal(nb_blob_store_recover(f->bs), 0);
     assert_int_equal(count_entries(tmp), 0);
     assert_int_equal(nb_blob_open(f->bs, "obj", "x", &fd, &size), -ENOENT);
     nb_blob_writer_abort(crashed);      /* frees; the file is gone already */
