@@ -249,6 +249,43 @@ static const struct nb_policy_rule nb_rules[] = {
      * Container ACLs and temp URLs are decided by the handlers. */
     {"object:reseller_admin", "role:admin or role:ResellerAdmin"},
     {"object:owner", "role:member and project_id:%(target.project_id)s"},
+    /* ---- network (Neutron's rule names; src/network).  Visibility is
+     * enforced by the store itself: a caller sees its project's rows,
+     * shared networks/subnets/pools, or everything as admin; another
+     * project's row is a 404, so the get/list rules only need a token.
+     * Writes check the loaded target's project.  Admin-only attributes
+     * (shared, router:external, provider:*, binding:*) are refused with
+     * 403 by the handlers, as Neutron's per-attribute rules do. */
+#define NET_OWNER "rule:admin_required or project_id:%(target.project_id)s"
+    {"get_extension", ""},
+    {"create_network", ""},
+    {"get_network", ""},
+    {"update_network", NET_OWNER},
+    {"delete_network", NET_OWNER},
+    {"create_subnet", ""},
+    {"get_subnet", ""},
+    {"update_subnet", NET_OWNER},
+    {"delete_subnet", NET_OWNER},
+    {"create_subnetpool", ""},
+    {"get_subnetpool", ""},
+    {"update_subnetpool", NET_OWNER},
+    {"delete_subnetpool", NET_OWNER},
+    {"create_port", ""},
+    {"get_port", ""},
+    {"update_port", NET_OWNER},
+    {"delete_port", NET_OWNER},
+    {"create_security_group", ""},
+    {"get_security_group", ""},
+    {"update_security_group", NET_OWNER},
+    {"delete_security_group", NET_OWNER},
+    {"create_security_group_rule", ""},
+    {"get_security_group_rule", ""},
+    {"delete_security_group_rule", NET_OWNER},
+    {"get_quota", NET_OWNER},
+    {"update_quota", ADMIN},
+    {"delete_quota", ADMIN},
+    {"get_network_ip_availability", ADMIN},
+#undef NET_OWNER
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

@@ -5,6 +5,7 @@
 #include "identity/identity.h"
 #include "image/image.h"
 #include "object/object.h"
+#include "network/network.h"
 
 #include <malloc.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 static const struct nb_module *const nb_modules[] = {
     &nb_image_module,
     &nb_object_module,
+    &nb_network_module,
     NULL,   /* keeps the table valid while it is empty */
 };
 

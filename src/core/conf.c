@@ -102,6 +102,21 @@ static const struct nb_opt nb_opts[] = {
     {"image", "api_limit_max", "1000",
      "Most images a list returns, whatever limit the request asks "
      "(Glance's api_limit_max)."},
+
+    /* ---- [network] (and the host name ports bind to) */
+    {"DEFAULT", "host", "",
+     "This host's name for port bindings (binding:host_id); empty: gethostname()."},
+    {"network", "dataplane_driver", "linuxbridge",
+     "Data plane driver for this host: linuxbridge, or none (an API-only host: "
+     "no bridges, taps, nftables or dnsmasq are touched)."},
+    {"network", "quota_network", "100", "Networks per project (-1: unlimited)."},
+    {"network", "quota_subnet", "100", "Subnets per project (-1: unlimited)."},
+    {"network", "quota_subnetpool", "-1", "Subnet pools per project (-1: unlimited)."},
+    {"network", "quota_port", "500", "Ports per project (-1: unlimited)."},
+    {"network", "quota_security_group", "10",
+     "Security groups per project (-1: unlimited)."},
+    {"network", "quota_security_group_rule", "100",
+     "Security group rules per project (-1: unlimited)."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)
