@@ -221,7 +221,7 @@ static void nb_net_query_pair(void *arg, const char *k, const char *v)
             q->err = nb_net_err(q->ctx, 400, "HTTPBadRequest",
                                 "Limit must be an integer 0 or greater and not '%s'", v);
     } else if (!strcmp(k, "marker")) {
-        q->marker = v;
+        /* read below: 'v' lives only for this call */
     } else if (!strcmp(k, "page_reverse")) {
         q->page_reverse = nb_str_is_true(v) || !strcasecmp(v, "true");
     } else {
@@ -250,6 +250,7 @@ static int nb_net_query_parse(struct nb_req *req, struct nb_net_query *q)
         .ctx = nb_req_ctx(req),
     };
     nb_req_query_each(req, nb_net_query_pair, q);
+    q->marker = nb_req_query(req, "marker");
     if (!q->err && json_array_size(q->sort_dirs) &&
         json_array_size(q->sort_dirs) != json_array_size(q->sort_keys))
         q->err = nb_net_err(q->ctx, 400, "HTTPBadRequest",
@@ -522,7 +523,7 @@ static int nb_net_visible_all(struct nb_ctx *ctx, struct nb_tx *tx,
     int r;
     nb_sql_addf(&q, "SELECT doc FROM %s", k->table);
     if (!nb_net_is_admin(ctx)) {
-        nb_sql_add(&q, " WHERE project_id = ");
+        nb_sql_add(&q, " WHERE project_id = ?");
         nb_sql_text(&q, ctx->caller.project.id);
         if (k->shared_visible)
             nb_sql_add(&q, " OR flag = 1");

@@ -109,6 +109,9 @@ daemon_start() {
     LOG="$STATE/daemon.log"
     PASSWORD="adm-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
     _daemon_database
+    # the network service manages no host devices in API runs (a data
+    # plane test sets NUBIS_DATAPLANE=linuxbridge)
+    printf '[network]\ndataplane_driver = %s\n' "${NUBIS_DATAPLANE:-none}" >>"$STATE/nubis.conf"
     # the daemon binds with SO_REUSEPORT, so a port in use would not make it
     # fail: check that it is alone on its port
     for attempt in 1 2 3 4 5; do
