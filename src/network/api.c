@@ -632,6 +632,33 @@ static int nb_net_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
     return r;
 }
 
+/* Neutron converts some attributes before validating them: integers
+ * given as decimal strings ("1400") and booleans as "true"/"false".
+ * Returns a new object with those converted. */
+static json_t *nb_net_normalise(const json_t *in)
+{
+    static const char *const ints[] = {
+        "mtu", "provider:segmentation_id", "port_range_min", "port_range_max",
+        "ip_version", "prefixlen", "default_prefixlen", "min_prefixlen",
+        "max_prefixlen"};
+    static const char *const bools[] = {
+        "admin_state_up", "shared", "enable_dhcp", "port_security_enabled",
+        "router:external", "is_default", "stateful"};
+    json_t *out = json_deep_copy(in);
+    for (size_t i = 0; i < NB_ARRAY_SIZE(ints); i++) {
+        const char *s = nb_json_str(out, ints[i]);
+        long v;
+        if (s && nb_str_to_long(s, &v) == 0)
+            json_object_set_new(out, ints[i], json_integer(v));
+    }
+    for (size_t i = 0; i < NB_ARRAY_SIZE(bools); i++) {
+        const char *s = nb_json_str(out, bools[i]);
+        if (s && (!strcasecmp(s, "true") || !strcasecmp(s, "false")))
+            json_object_set_new(out, bools[i], json_boolean(!strcasecmp(s, "true")));
+    }
+    return out;
+}
+
 struct nb_net_create_arg {
     const struct nb_net_ops *ops;
     const json_t *items;        /* array of bodies */
@@ -649,7 +676,9 @@ static int nb_net_create_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
         if (!json_is_object(item))
             return nb_net_err(ctx, 400, "HTTPBadRequest",
                               "Resource body required");
-        r = a->ops->create(ctx, tx, item, &doc);
+        json_t *norm = nb_net_normalise(item);
+        r = a->ops->create(ctx, tx, norm, &doc);
+        json_decref(norm);
         if (r < 0)
             return r;
         json_array_append_new(a->out, doc);
@@ -745,13 +774,14 @@ int nb_net_update(struct nb_req *req)
     nb_req_policy_done(req);    /* enforced once the target is loaded */
     if (!body)
         return -EINVAL;
-    a.in = json_object_get(body, ops->kind->singular);
-    if (!json_is_object(a.in))
+    if (!json_is_object(json_object_get(body, ops->kind->singular)))
         return nb_net_err(ctx, 400, "HTTPBadRequest", "Resource body required");
     if (!ops->update)
         return nb_net_err(ctx, 405, "HTTPMethodNotAllowed",
                           "Resource %s cannot be updated", ops->kind->plural);
+    a.in = nb_net_normalise(json_object_get(body, ops->kind->singular));
     r = nb_net_write(ctx, ops, nb_net_update_tx, &a);
+    json_decref((json_t *)a.in);
     if (r == 0)
         r = nb_reply_json(req, 200, json_pack("{s:o}", ops->kind->singular,
                                               nb_net_rendered(ctx, a.doc)));

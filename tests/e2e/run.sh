@@ -5,7 +5,9 @@
 # role add, a token as the new user, and more), then tests/e2e/image.py
 # (qcow2 and raw uploads, set/unset, tags, save, sharing, delete), then
 # tests/e2e/object.py (openstack container/object, the swift CLI: SLO/DLO,
-# temp URLs, versions).
+# temp URLs, versions), then
+# tests/e2e/network.py (networks, subnets, ports, security groups and
+# rules, IP availability).
 #
 #   tests/e2e/run.sh               from the repo root, after ninja -C build
 #
@@ -39,7 +41,7 @@ mkdir -p "$HOME"
 OUT="$STATE/e2e.out"
 passed=0
 failed=0
-for scenario in identity image object; do
+for scenario in identity image object network; do
     /usr/bin/python3 "$ROOT/tests/e2e/$scenario.py" | tee "$STATE/e2e-$scenario.out"
     if [[ "$(tail -n 1 "$STATE/e2e-$scenario.out")" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         passed=$((passed + BASH_REMATCH[1]))
