@@ -285,6 +285,7 @@ static const struct nb_policy_rule nb_rules[] = {
     {"update_quota", ADMIN},
     {"delete_quota", ADMIN},
     {"get_network_ip_availability", ADMIN},
+    {"get_agent", ""},
 #undef NET_OWNER
 };
 

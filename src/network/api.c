@@ -27,6 +27,7 @@ int nb_net_quota_delete(struct nb_req *req);
 int nb_net_ipavail_list(struct nb_req *req);
 int nb_net_ipavail_show(struct nb_req *req);
 int nb_net_tags_replace(struct nb_req *req);
+int nb_net_agents(struct nb_req *req);
 int nb_net_tags_clear(struct nb_req *req);
 int nb_net_tag_check(struct nb_req *req);
 int nb_net_tag_add(struct nb_req *req);
@@ -76,6 +77,7 @@ static const struct nb_route nb_network_routes[] = {
     HP("PUT", "/v2.0/quotas/{project_id}", nb_net_quota_update, "update_quota"),
     HP("DELETE", "/v2.0/quotas/{project_id}", nb_net_quota_delete, "delete_quota"),
 
+    HP("GET", "/v2.0/agents", nb_net_agents, "get_agent"),
     HP("GET", "/v2.0/network-ip-availabilities", nb_net_ipavail_list,
        "get_network_ip_availability"),
     HP("GET", "/v2.0/network-ip-availabilities/{id}", nb_net_ipavail_show,
@@ -188,6 +190,13 @@ int nb_net_extension_get(struct nb_req *req)
                                                      nb_net_ext_doc(i)));
     return nb_net_err(nb_req_ctx(req), 404, "HTTPNotFound",
                       "Extension with alias %s does not exist", alias);
+}
+
+/* No agents: the DHCP server and the bridges are run by the daemon
+ * itself (see dataplane.c), so the list is always empty. */
+int nb_net_agents(struct nb_req *req)
+{
+    return nb_reply_json(req, 200, json_pack("{s:[]}", "agents"));
 }
 
 /* ---- list queries: filters, fields, sorting, pagination */
@@ -755,11 +764,7 @@ static int nb_net_update_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
         r = a->ops->update(ctx, tx, a->doc, a->in);
     if (r == 0) {
         nb_net_std_touch(a->doc);
-        r = nb_net_store(tx, a->ops->kind, a->doc,
-                         nb_json_str(a->doc, "network_id")
-                             ? nb_json_str(a->doc, "network_id")
-                             : nb_json_str(a->doc, "security_group_id"),
-                         json_is_true(json_object_get(a->doc, "shared")));
+        r = nb_net_save(tx, a->ops->kind, a->doc);
     }
     return r;
 }
@@ -863,11 +868,7 @@ static int nb_net_tags_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
         json_array_clear(tags);
     }
     nb_net_std_touch(a->u.doc);
-    return nb_net_store(tx, a->u.ops->kind, a->u.doc,
-                        nb_json_str(a->u.doc, "network_id")
-                            ? nb_json_str(a->u.doc, "network_id")
-                            : nb_json_str(a->u.doc, "security_group_id"),
-                        json_is_true(json_object_get(a->u.doc, "shared")));
+    return nb_net_save(tx, a->u.ops->kind, a->u.doc);
 }
 
 static int nb_net_tags_run(struct nb_req *req, struct nb_net_tag_arg *a, int status)

@@ -44,6 +44,11 @@ int nb_net_load_raw(struct nb_tx *tx, const struct nb_net_kind *k,
 /* Inserts or replaces 'doc' (borrowed) in k's table. */
 int nb_net_store(struct nb_tx *tx, const struct nb_net_kind *k,
                  const json_t *doc, const char *parent, bool flag);
+/* Whether everyone sees 'doc': shared, or an external network. */
+bool nb_net_public(const json_t *doc);
+/* Replaces the doc of an existing row (borrowed), keeping its parent; the
+ * visibility flag follows "shared" where the doc has it. */
+int nb_net_save(struct nb_tx *tx, const struct nb_net_kind *k, const json_t *doc);
 int nb_net_remove(struct nb_tx *tx, const struct nb_net_kind *k, const char *id);
 /* Every doc of 'k' whose parent is 'parent' (NULL: all): a new array. */
 int nb_net_load_all(struct nb_tx *tx, const struct nb_net_kind *k,

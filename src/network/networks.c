@@ -156,8 +156,7 @@ static int nb_net_network_create(struct nb_ctx *ctx, struct nb_tx *tx,
     nb_net_std_new(doc, project);
     r = nb_net_default_sg(ctx, tx, project, &sg);
     if (r == 0)
-        r = nb_net_store(tx, &nb_net_networks, doc, NULL,
-                         json_is_true(json_object_get(doc, "shared")));
+        r = nb_net_store(tx, &nb_net_networks, doc, NULL, nb_net_public(doc));
     if (r == 0) {
         *out = doc;
         doc = NULL;
@@ -172,7 +171,6 @@ static int nb_net_network_update(struct nb_ctx *ctx, struct nb_tx *tx, json_t *d
                                  const json_t *in)
 {
     int r = nb_net_network_check(ctx, in, false);
-    (void)tx;
     if (r == 0 && json_object_get(in, "mtu") &&
         json_integer_value(json_object_get(in, "mtu")) >
             json_integer_value(json_object_get(doc, "mtu")) &&
@@ -182,6 +180,10 @@ static int nb_net_network_update(struct nb_ctx *ctx, struct nb_tx *tx, json_t *d
                        "Requested MTU is too big, maximum is 1450.");
     if (r == 0)
         nb_net_copy(doc, in, nb_net_network_mutable);
+    /* the subnets of a shared network are seen by everyone too */
+    if (r == 0)
+        r = nb_tx_exec(tx, NULL, "UPDATE net_subnets SET flag = ? WHERE parent = ?", "bs",
+                       nb_net_public(doc), nb_json_str(doc, "id"));
     return r;
 }
 
@@ -552,8 +554,7 @@ static int nb_net_network_link(struct nb_tx *tx, const char *net, const char *su
     if (add)
         json_array_append_new(list, json_string(subnet));
     nb_net_std_touch(doc);
-    r = nb_net_store(tx, &nb_net_networks, doc, NULL,
-                     json_is_true(json_object_get(doc, "shared")));
+    r = nb_net_save(tx, &nb_net_networks, doc);
     json_decref(doc);
     return r;
 }
@@ -621,8 +622,7 @@ static int nb_net_subnet_create(struct nb_ctx *ctx, struct nb_tx *tx, const json
     json_object_set_new(doc, "ip_version", json_integer(g.version));
     json_object_set_new(doc, "network_id", json_string(net_id));
     nb_net_std_new(doc, project);
-    r = nb_net_store(tx, &nb_net_subnets, doc, net_id, json_is_true(json_object_get(
-                                                          net, "shared")));
+    r = nb_net_store(tx, &nb_net_subnets, doc, net_id, nb_net_public(net));
     if (r == 0)
         r = nb_net_network_link(tx, net_id, nb_json_str(doc, "id"), true);
     if (r == 0)
@@ -672,7 +672,7 @@ static int nb_net_subnet_update(struct nb_ctx *ctx, struct nb_tx *tx, json_t *do
     nb_net_copy(doc, in, (const char *const[]){"name", "description", "enable_dhcp",
                                                 NULL});
     /* the DHCP port follows the change once the row is stored */
-    r = nb_net_store(tx, &nb_net_subnets, doc, nb_json_str(doc, "network_id"), false);
+    r = nb_net_save(tx, &nb_net_subnets, doc);
     if (r == 0)
         r = nb_net_dhcp_port_sync(ctx, tx, nb_json_str(doc, "network_id"));
     return r;

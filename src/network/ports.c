@@ -483,7 +483,7 @@ int nb_net_dhcp_port_sync(struct nb_ctx *ctx, struct nb_tx *tx, const char *netw
     r = nb_net_dhcp_port_ips(tx, dhcp, want);
     if (r == 0) {
         nb_net_std_touch(dhcp);
-        r = nb_net_store(tx, &nb_net_ports, dhcp, network_id, false);
+        r = nb_net_save(tx, &nb_net_ports, dhcp);
     }
 out:
     free(device);

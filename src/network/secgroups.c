@@ -220,7 +220,7 @@ static int nb_net_sg_refresh(struct nb_tx *tx, const char *sg_id)
     if (r == 0) {
         json_object_set_new(sg, "security_group_rules", rules);
         nb_net_std_touch(sg);
-        r = nb_net_store(tx, &nb_net_secgroups, sg, NULL, false);
+        r = nb_net_save(tx, &nb_net_secgroups, sg);
     } else {
         json_decref(rules);
     }

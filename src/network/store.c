@@ -116,22 +116,34 @@ int nb_net_load_raw(struct nb_tx *tx, const struct nb_net_kind *k,
     return r;
 }
 
-/* Whether the caller may see 'doc' of kind 'k'. */
-static bool nb_net_visible(const struct nb_ctx *ctx, const struct nb_net_kind *k,
-                           const json_t *doc)
+bool nb_net_public(const json_t *doc)
 {
-    const char *p = nb_json_str(doc, "project_id");
-    if (nb_net_is_admin(ctx) || (p && !strcmp(p, ctx->caller.project.id)))
-        return true;
-    return k->shared_visible && json_is_true(json_object_get(doc, "shared"));
+    return json_is_true(json_object_get(doc, "shared")) ||
+           json_is_true(json_object_get(doc, "router:external"));
 }
 
 int nb_net_load(struct nb_ctx *ctx, struct nb_tx *tx,
                 const struct nb_net_kind *k, const char *id, json_t **out)
 {
+    char *sql = nb_xasprintf("SELECT doc, flag FROM %s WHERE id = ?", k->table);
+    struct nb_stmt *st = NULL;
     json_t *doc = NULL;
-    int r = nb_net_load_raw(tx, k, id, &doc);
-    if (r == -ENOENT || (r == 0 && !nb_net_visible(ctx, k, doc))) {
+    bool visible = false;
+    int r = nb_tx_query(tx, &st, sql, "s", id);
+    free(sql);
+    if (r == 0 && (r = nb_stmt_next(st)) > 0) {
+        const char *p;
+        doc = nb_net_parse_doc(nb_stmt_text(st, 0));
+        p = nb_json_str(doc, "project_id");
+        /* the caller's project, everyone's (flag: shared/external), admins */
+        visible = nb_net_is_admin(ctx) || (p && !strcmp(p, ctx->caller.project.id)) ||
+                  (k->shared_visible && nb_stmt_int(st, 1));
+        r = 0;
+    } else if (r == 0) {
+        r = -ENOENT;
+    }
+    nb_stmt_done(st);
+    if (r == -ENOENT || (r == 0 && !visible)) {
         json_decref(doc);
         return nb_net_err(ctx, 404, k->not_found, "%s %s could not be found.",
                           k->noun, id);
@@ -153,6 +165,24 @@ int nb_net_store(struct nb_tx *tx, const struct nb_net_kind *k,
         k->table);
     int r = nb_tx_exec(tx, NULL, sql, "sssbs", nb_json_str(doc, "id"),
                        nb_json_str(doc, "project_id"), parent, flag, text);
+    free(sql);
+    free(text);
+    return r;
+}
+
+int nb_net_save(struct nb_tx *tx, const struct nb_net_kind *k, const json_t *doc)
+{
+    const json_t *shared = json_object_get(doc, "shared");
+    char *text = nb_json_dump(doc), *sql;
+    int r;
+    if (k->shared_visible && shared) {
+        sql = nb_xasprintf("UPDATE %s SET doc = ?, flag = ? WHERE id = ?", k->table);
+        r = nb_tx_exec(tx, NULL, sql, "sbs", text, nb_net_public(doc),
+                       nb_json_str(doc, "id"));
+    } else {
+        sql = nb_xasprintf("UPDATE %s SET doc = ? WHERE id = ?", k->table);
+        r = nb_tx_exec(tx, NULL, sql, "ss", text, nb_json_str(doc, "id"));
+    }
     free(sql);
     free(text);
     return r;

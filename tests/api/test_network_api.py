@@ -96,6 +96,26 @@ class TestNetworks(NetTestCase):
                                 token=tok), 403)
         self.assertNeutron(ndelete("/networks/" + private["id"], token=tok), 404)
 
+    def test_external_and_shared_networks_and_their_subnets_are_seen(self):
+        _, tok = member()
+        ext = self.network(**{"router:external": True})
+        sn = self.subnet(ext["id"], "10.79.0.0/24")
+        self.assertStatus(nget("/networks/" + ext["id"], token=tok), 200)
+        self.assertStatus(nget("/subnets/" + sn["id"], token=tok), 200)
+        net = self.network()
+        sn2 = self.subnet(net["id"], "10.78.0.0/24")
+        self.assertNeutron(nget("/subnets/" + sn2["id"], token=tok), 404, "SubnetNotFound")
+        self.assertStatus(nput("/networks/" + net["id"], {"network": {"shared": True}}), 200)
+        self.assertStatus(nget("/subnets/" + sn2["id"], token=tok), 200)
+        self.assertIn(sn2["id"], {x["id"] for x in nget("/subnets", token=tok).body["subnets"]})
+        self.assertStatus(nput("/networks/" + net["id"], {"network": {"shared": False}}), 200)
+        self.assertNeutron(nget("/subnets/" + sn2["id"], token=tok), 404)
+
+    def test_no_agents(self):
+        r = nget("/agents", token=member()[1])
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["agents"], [])
+
     def test_bulk_create(self):
         r = npost("/networks", {"networks": [{"name": uniq()}, {"name": uniq()}]})
         self.assertStatus(r, 201)
