@@ -29,6 +29,7 @@ int nb_net_ipavail_show(struct nb_req *req);
 int nb_net_tags_replace(struct nb_req *req);
 int nb_net_agents(struct nb_req *req);
 int nb_net_tags_clear(struct nb_req *req);
+int nb_net_tags_list(struct nb_req *req);
 int nb_net_tag_check(struct nb_req *req);
 int nb_net_tag_add(struct nb_req *req);
 int nb_net_tag_delete(struct nb_req *req);
@@ -42,6 +43,7 @@ int nb_net_tag_delete(struct nb_req *req);
 
 /* Tag routes (tag-ext) of one kind. */
 #define TAGS(base, ops)                                                       \
+    {"GET", base "/tags", nb_net_tags_list, IN_HANDLER, 0, NULL, NULL, &ops}, \
     {"PUT", base "/tags", nb_net_tags_replace, IN_HANDLER, 0, NULL, NULL, &ops}, \
     {"DELETE", base "/tags", nb_net_tags_clear, IN_HANDLER, 0, NULL, NULL, &ops}, \
     {"GET", base "/tags/{tag}", nb_net_tag_check, IN_HANDLER, 0, NULL, NULL, &ops}, \
@@ -162,7 +164,7 @@ static const char *const nb_net_exts[][2] = {
     {"standard-attr-tag", "Tag support for resources with standard attribute"},
     {"standard-attr-timestamp", "Resource timestamps"},
     {"subnet_allocation", "Subnet Allocation"},
-    {"tag-ext", "Tag support for resources: subnet, subnetpool, port, router"},
+    /* "tag-ext" would promise router tags too: no routers here */
 };
 
 static json_t *nb_net_ext_doc(size_t i)
@@ -822,7 +824,7 @@ struct nb_net_tag_arg {
     struct nb_net_update_arg u;
     const json_t *replace;      /* new list, or NULL */
     const char *tag;            /* add/delete one, or NULL */
-    bool add, check;
+    bool add, check, list;
 };
 
 static int nb_net_tag_find(const json_t *tags, const char *tag)
@@ -844,6 +846,8 @@ static int nb_net_tags_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
     if (r < 0)
         return r;
     tags = json_object_get(a->u.doc, "tags");
+    if (a->list)
+        return 0;
     if (a->check)
         return nb_net_tag_find(tags, a->tag) < 0
                    ? nb_net_err(ctx, 404, "TagNotFound", "Tag %s could not be found "
@@ -901,6 +905,12 @@ int nb_net_tags_replace(struct nb_req *req)
     json_array_foreach(tags, i, t)
         if (!json_is_string(t) || json_string_length(t) > 255)
             return nb_net_err(nb_req_ctx(req), 400, "HTTPBadRequest", "Invalid tags body");
+    return nb_net_tags_run(req, &a, 200);
+}
+
+int nb_net_tags_list(struct nb_req *req)
+{
+    struct nb_net_tag_arg a = {.check = true, .list = true};
     return nb_net_tags_run(req, &a, 200);
 }
 

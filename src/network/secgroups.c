@@ -83,7 +83,11 @@ static int nb_net_rule_ports(struct nb_ctx *ctx, int proto, const json_t *min,
         return nb_net_err(ctx, 400, "SecurityGroupInvalidProtocolForPortRange",
                           "Invalid protocol %d for port range, only supported for "
                           "TCP, UDP, UDPLITE, SCTP and DCCP.", proto);
-    if (!has_min || !has_max || lo < 1 || hi > 65535 || lo > hi)
+    if ((has_min && (lo < 1 || lo > 65535)) || (has_max && (hi < 1 || hi > 65535)))
+        return nb_net_err(ctx, 400, "SecurityGroupInvalidPortValue", "Invalid value for "
+                          "port %lld", (long long)(has_min && (lo < 1 || lo > 65535)
+                                                   ? lo : hi));
+    if (!has_min || !has_max || lo > hi)
         return nb_net_err(ctx, 400, "SecurityGroupInvalidPortRange", "For TCP/UDP "
                           "protocols, port_range_min must be <= port_range_max");
     return 0;
@@ -349,8 +353,12 @@ static int nb_net_sg_update(struct nb_ctx *ctx, struct nb_tx *tx, json_t *doc,
                        "attribute project_id");
     if (r == 0 && !strcmp(nb_json_str(doc, "name"), "default") &&
         nb_json_str(in, "name") && strcmp(nb_json_str(in, "name"), "default"))
-        r = nb_net_err(ctx, 400, "SecurityGroupCannotUpdateDefault", "Updating "
+        r = nb_net_err(ctx, 409, "SecurityGroupCannotUpdateDefault", "Updating "
                        "default security group not allowed.");
+    if (r == 0 && strcmp(nb_json_str(doc, "name"), "default") &&
+        nb_json_str(in, "name") && !strcmp(nb_json_str(in, "name"), "default"))
+        r = nb_net_err(ctx, 409, "SecurityGroupDefaultAlreadyExists", "Default "
+                       "security group already exists.");
     if (r == 0)
         r = nb_net_std_update(ctx, in, doc);
     return r;

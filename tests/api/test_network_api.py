@@ -27,7 +27,7 @@ class TestDiscovery(NetTestCase):
                   "allowed-address-pairs", "port-security", "network-ip-availability",
                   "standard-attr-tag", "subnet_allocation", "sorting", "pagination"):
             self.assertIn(a, aliases)
-        for a in ("router", "dvr", "l3-ha", "qos", "trunk", "agent"):
+        for a in ("router", "dvr", "l3-ha", "qos", "trunk", "agent", "tag-ext"):
             self.assertNotIn(a, aliases)
         self.assertStatus(nget("/extensions/quotas"), 200)
         self.assertNeutron(nget("/extensions/router"), 404)
@@ -376,6 +376,7 @@ class TestTags(NetTestCase):
         self.assertStatus(nput(base, {"tags": ["a", "b"]}), 200)
         self.assertStatus(nput(base + "/c", None), 201)
         self.assertStatus(nget(base + "/c"), 204)
+        self.assertEqual(sorted(nget(base).body["tags"]), ["a", "b", "c"])
         self.assertNeutron(nget(base + "/zz"), 404)
         self.assertStatus(ndelete(base + "/a"), 204)
         got = nget("/networks/" + net["id"]).body["network"]["tags"]

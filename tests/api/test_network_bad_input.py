@@ -213,7 +213,9 @@ class TestBadRules(BadInputCase):
         self.refused(R, self.rule(protocol="tcp", port_range_min=80, port_range_max=22),
                      400, "SecurityGroupInvalidPortRange")
         self.refused(R, self.rule(protocol="tcp", port_range_min=0, port_range_max=70000),
-                     400, "SecurityGroupInvalidPortRange")
+                     400, "SecurityGroupInvalidPortValue")
+        self.refused(R, self.rule(protocol="tcp", port_range_max=6), 400,
+                     "SecurityGroupInvalidPortRange")
         self.refused(R, self.rule(protocol="tcp", port_range_min="a"), 400)
 
     def test_remotes_and_enums(self):
@@ -239,7 +241,11 @@ class TestBadRules(BadInputCase):
                    if g["name"] == "default" and
                    g["project_id"] == lib.admin_info()["project"]["id"]][0]
         self.refused("/security-groups/" + default["id"],
-                     {"security_group": {"name": "x"}}, 400, method="PUT")
+                     {"security_group": {"name": "x"}}, 409,
+                     "SecurityGroupCannotUpdateDefault", method="PUT")
+        self.refused("/security-groups/" + self.sg["id"],
+                     {"security_group": {"name": "default"}}, 409,
+                     "SecurityGroupDefaultAlreadyExists", method="PUT")
 
 
 class TestBadQuotasAndLists(BadInputCase):
