@@ -556,6 +556,20 @@ static int nb_net_visible_all(struct nb_ctx *ctx, struct nb_tx *tx,
     return 0;
 }
 
+static int nb_net_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
+                        int (*fn)(struct nb_ctx *, struct nb_tx *, void *),
+                        void *arg);
+
+/* The caller's default security group exists once it lists groups. */
+static int nb_net_default_sg_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
+{
+    char *sg = NULL;
+    int r = nb_net_default_sg(ctx, tx, ctx->caller.project.id, &sg);
+    (void)arg;
+    free(sg);
+    return r;
+}
+
 int nb_net_list(struct nb_req *req)
 {
     const struct nb_net_ops *ops = nb_req_route_arg(req);
@@ -567,34 +581,15 @@ int nb_net_list(struct nb_req *req)
     if (r < 0)
         return r;
     r = nb_net_query_parse(req, &q);
-    if (r < 0)
-        goto out;
-    r = nb_tx_begin(nb_net_db(), false, &tx);
-    if (r < 0)
-        goto out;
-    if (ops == &nb_net_secgroup_ops && !nb_net_is_admin(ctx)) {
-        char *sg = NULL;       /* the caller's default group appears on use */
-        nb_tx_rollback(tx);
-        tx = NULL;
-        r = nb_tx_begin(nb_net_db(), true, &tx);
-        if (r == 0)
-            r = nb_net_default_sg(ctx, tx, ctx->caller.project.id, &sg);
-        free(sg);
-        if (r == 0)
-            r = nb_tx_commit(tx);
-        tx = NULL;
-        if (r == 0)
-            r = nb_tx_begin(nb_net_db(), false, &tx);
-        if (r < 0)
-            goto out;
-    }
-    r = nb_net_visible_all(ctx, tx, ops->kind, &all);
+    if (r == 0 && ops == &nb_net_secgroup_ops && ctx->caller.project.id[0])
+        r = nb_net_write(ctx, ops, nb_net_default_sg_tx, NULL);
+    if (r == 0)
+        r = nb_tx_begin(nb_net_db(), false, &tx);
+    if (r == 0)
+        r = nb_net_visible_all(ctx, tx, ops->kind, &all);
     nb_tx_rollback(tx);
-    tx = NULL;
     if (r == 0)
         r = nb_net_list_reply(req, ops->kind, all, &q);
-out:
-    nb_tx_rollback(tx);
     nb_net_query_free(&q);
     return r;
 }

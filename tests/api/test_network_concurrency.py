@@ -3,29 +3,15 @@ once on a /24 (253 addresses in the pool, one taken by the DHCP port):
 every address is handed out once, the creates beyond the pool get a
 clean 409 IpAddressGenerationFailure, and nothing else happens (no 500)."""
 import collections
-import threading
 
-from lib import admin_token, new_project
+import test_zz_concurrency as zz
+from lib import new_project
 from netlib import NetTestCase, ndelete, nget, npost
 
 
 class TestNetworkConcurrency(NetTestCase):
-    def parallel(self, fn, n):
-        admin_token()
-        results, errors = [None] * n, []
-
-        def run(i):
-            try:
-                results[i] = fn(i)
-            except Exception as e:          # reported below
-                errors.append(repr(e))
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(300)
-        self.assertEqual(errors, [])
-        return results
+    # the identity suite's helper: n threads at once, every result kept
+    parallel = zz.TestConcurrency.parallel
 
     def test_300_parallel_port_creates_on_a_24(self):
         proj = new_project()["id"]
