@@ -357,7 +357,7 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t thread;
-    bool running, stop, dirty;
+    bool running, stop, dirty, failed;
     const struct nb_dp_driver *drv;
     void *dp;
     struct nb_db *db;
@@ -371,6 +371,7 @@ void nb_dataplane_notify(void)
     pthread_mutex_unlock(&nb_dpg.mu);
 }
 
+/* Builds and applies once; a failure is retried on the next tick. */
 static void nb_dataplane_apply(void)
 {
     struct nb_dp_state *st = NULL;
@@ -378,18 +379,19 @@ static void nb_dataplane_apply(void)
     int r = nb_dp_state_build(nb_dpg.db, nb_net_host(), &st);
     if (r == 0)
         r = nb_dpg.drv->apply(nb_dpg.dp, st);
-    if (r < 0) {
-        nb_warn("network data plane: apply failed (%s); retrying", strerror(-r));
-        pthread_mutex_lock(&nb_dpg.mu);
-        nb_dpg.dirty = true;    /* again on the next tick */
-        pthread_mutex_unlock(&nb_dpg.mu);
-    } else {
+    nb_dpg.failed = r < 0;
+    if (r < 0)
+        nb_warn("network data plane: apply failed (%s); retrying in a second",
+                strerror(-r));
+    else
         nb_debug("network data plane: %zu networks, %zu ports applied in %lld ms",
                  st->nnetworks, st->nports, (long long)(nb_mono_us() - t0) / 1000);
-    }
     nb_dp_state_free(st);
 }
 
+/* The apply thread: waits (at most a second) for a change, lets a burst
+ * of commits land (20 ms), applies once, and ticks the driver about once
+ * a second. */
 static void *nb_dataplane_main(void *arg)
 {
     int64_t last_tick = nb_mono_us();
@@ -397,22 +399,21 @@ static void *nb_dataplane_main(void *arg)
     pthread_mutex_lock(&nb_dpg.mu);
     while (!nb_dpg.stop) {
         struct timespec ts;
-        bool dirty = nb_dpg.dirty, tick;
-        if (!dirty) {
+        bool dirty, tick;
+        if (!nb_dpg.dirty) {
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1;
             pthread_cond_timedwait(&nb_dpg.cv, &nb_dpg.mu, &ts);
             if (nb_dpg.stop)
                 break;
-            dirty = nb_dpg.dirty;
         }
-        nb_dpg.dirty = false;
         tick = nb_mono_us() - last_tick >= 1000000;
+        dirty = nb_dpg.dirty || (tick && nb_dpg.failed);
         pthread_mutex_unlock(&nb_dpg.mu);
         if (dirty) {
-            usleep(20000);      /* let a burst of commits land: one apply */
+            usleep(20000);
             pthread_mutex_lock(&nb_dpg.mu);
-            nb_dpg.dirty = false;
+            nb_dpg.dirty = false;       /* what lands from now on: next round */
             pthread_mutex_unlock(&nb_dpg.mu);
             nb_dataplane_apply();
         }
@@ -427,41 +428,48 @@ static void *nb_dataplane_main(void *arg)
     return NULL;
 }
 
+int nb_dataplane_start_driver(const struct nb_module_env *env,
+                              const struct nb_dp_driver *drv)
+{
+    char *dir = nb_xasprintf("%s/network", env->state_dir);
+    int r = nb_mkdir_p(dir, 0700);
+    if (r == 0)
+        r = drv->init(dir, &nb_dpg.dp);
+    free(dir);
+    if (r < 0) {
+        nb_error("network data plane %s: init failed: %s", drv->name, strerror(-r));
+        return r;
+    }
+    nb_dpg.drv = drv;
+    nb_dpg.db = env->db;
+    nb_dpg.stop = false;
+    nb_dpg.failed = false;
+    nb_dpg.dirty = true;        /* reconcile at start */
+    r = -pthread_create(&nb_dpg.thread, NULL, nb_dataplane_main, NULL);
+    if (r < 0) {
+        drv->shutdown(nb_dpg.dp);
+        return r;
+    }
+    nb_dpg.running = true;
+    nb_info("network data plane: %s for host %s", drv->name, nb_net_host());
+    return 0;
+}
+
 int nb_dataplane_start(const struct nb_module_env *env)
 {
     const char *name = nb_conf_str("network", "dataplane_driver");
-    char *dir;
-    int r;
+    const struct nb_dp_driver *drv;
     if (!strcmp(name, "none")) {
         nb_info("network data plane: none (API only host)");
         return 0;
     }
-    nb_dpg.drv = nb_dp_find(name);
-    if (!nb_dpg.drv) {
+    drv = nb_dp_find(name);
+    if (!drv) {
         nb_error("[network] dataplane_driver: no driver %s in this build (use none)",
                  name);
         return -EINVAL;
     }
-    dir = nb_xasprintf("%s/network", env->state_dir);
-    r = nb_mkdir_p(dir, 0700);
-    if (r == 0)
-        r = nb_dpg.drv->init(dir, &nb_dpg.dp);
-    free(dir);
-    if (r < 0) {
-        nb_error("network data plane %s: init failed: %s", name, strerror(-r));
-        return r;
-    }
-    nb_dpg.db = env->db;
-    nb_dpg.stop = false;
-    nb_dpg.dirty = true;        /* reconcile at start */
-    r = -pthread_create(&nb_dpg.thread, NULL, nb_dataplane_main, NULL);
-    if (r < 0) {
-        nb_dpg.drv->shutdown(nb_dpg.dp);
-        return r;
-    }
-    nb_dpg.running = true;
-    nb_info("network data plane: %s for host %s", name, nb_net_host());
-    return 0;
+    return nb_dataplane_start_driver(env, drv);
 }
 
 void nb_dataplane_stop(void)

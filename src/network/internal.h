@@ -125,7 +125,13 @@ int nb_net_port_delete_doc(struct nb_ctx *ctx, struct nb_tx *tx,
 
 /* ---- data plane glue (dataplane.c) */
 const char *nb_net_host(void);
+/* Starts the driver named by [network] dataplane_driver ("none": nothing)
+ * and its apply thread, which applies at once (reconcile), after every
+ * nb_dataplane_notify() and ticks the driver about once a second. */
 int nb_dataplane_start(const struct nb_module_env *env);
+/* The same with a given driver (borrowed until nb_dataplane_stop()). */
+int nb_dataplane_start_driver(const struct nb_module_env *env,
+                              const struct nb_dp_driver *drv);
 void nb_dataplane_stop(void);
 /* Marks the desired state dirty: the background thread rebuilds and
  * applies it soon (bursts coalesce).  Cheap; any thread. */
