@@ -524,27 +524,93 @@ static int nb_net_list_reply(struct nb_req *req, const struct nb_net_kind *k,
     return nb_reply_json(req, 200, body);
 }
 
-/* Every row of 'k' the caller may see (admins: all). */
+/* Whether a filter value can be looked for in a doc's text as "value":
+ * a non-empty string of characters JSON never escapes, that no doc would
+ * hold as a number or boolean instead. */
+static bool nb_net_plain(const char *v)
+{
+    long n;
+    if (!*v || !strcasecmp(v, "true") || !strcasecmp(v, "false") ||
+        nb_str_to_long(v, &n) == 0)
+        return false;
+    for (; *v; v++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-",
+                    *v))
+            return false;
+    return true;
+}
+
+/* A quick test on a doc's text: false when some filter cannot match it
+ * (none of its plain values appears quoted in the text). */
+static bool nb_net_text_may_match(const char *text, const json_t *filters)
+{
+    const char *k;
+    json_t *vals, *v;
+    json_object_foreach((json_t *)filters, k, vals) {
+        size_t i;
+        bool all_plain = true, seen = false;
+        if (!strncmp(k, "tags", 4) || !strncmp(k, "not-tags", 8))
+            continue;
+        json_array_foreach(vals, i, v) {
+            char quoted[300];
+            all_plain = all_plain && nb_net_plain(json_string_value(v)) &&
+                        json_string_length(v) < sizeof(quoted) - 3;
+            if (!all_plain)
+                break;
+            snprintf(quoted, sizeof(quoted), "\"%s\"", json_string_value(v));
+            seen = seen || strstr(text, quoted);
+        }
+        if (all_plain && !seen)
+            return false;
+    }
+    return true;
+}
+
+/* Every row of 'k' the caller may see (admins: all) that may match the
+ * query's filters, in id order.  When the list is sorted by id only and
+ * read forwards, reading stops once the page (after the marker) and one
+ * more row are in: a page of a long list parses only what it shows. */
 static int nb_net_visible_all(struct nb_ctx *ctx, struct nb_tx *tx,
-                              const struct nb_net_kind *k, json_t **out)
+                              const struct nb_net_kind *k,
+                              const struct nb_net_query *nq, json_t **out)
 {
     struct nb_sql q = {0};
     struct nb_stmt *st = NULL;
     json_t *arr = json_array();
+    const char *key0 = json_string_value(json_array_get(nq->sort_keys, 0));
+    const char *dir0 = json_string_value(json_array_get(nq->sort_dirs, 0));
+    bool by_id = json_array_size(nq->sort_keys) == 0 ||
+                 (json_array_size(nq->sort_keys) == 1 && !strcmp(key0, "id") &&
+                  (!dir0 || !strcmp(dir0, "asc")));
+    size_t want = by_id && !nq->page_reverse && nq->limit > 0
+                      ? (size_t)nq->limit + (nq->marker ? 2 : 1) : 0;
     int r;
-    nb_sql_addf(&q, "SELECT doc FROM %s", k->table);
+    nb_sql_addf(&q, "SELECT doc FROM %s WHERE 1 = 1", k->table);
     if (!nb_net_is_admin(ctx)) {
-        nb_sql_add(&q, " WHERE project_id = ?");
+        nb_sql_add(&q, " AND (project_id = ?");
         nb_sql_text(&q, ctx->caller.project.id);
-        if (k->shared_visible)
-            nb_sql_add(&q, " OR flag = 1");
+        nb_sql_add(&q, k->shared_visible ? " OR flag = 1)" : ")");
     }
+    if (want && nq->marker) {
+        nb_sql_add(&q, " AND id >= ?");
+        nb_sql_text(&q, nq->marker);
+    }
+    nb_sql_add(&q, " ORDER BY id");
     r = nb_tx_query_sql(tx, &st, &q);
     while (r == 0 && (r = nb_stmt_next(st)) > 0) {
-        json_t *d = json_loads(nb_stmt_text(st, 0), 0, NULL);
-        if (d)
-            json_array_append_new(arr, d);
+        const char *text = nb_stmt_text(st, 0);
+        json_t *d;
         r = 0;
+        if (!nb_net_text_may_match(text, nq->filters) ||
+            !(d = json_loads(text, 0, NULL)))
+            continue;
+        if (!nb_net_doc_match(d, nq->filters)) {
+            json_decref(d);
+            continue;
+        }
+        json_array_append_new(arr, d);
+        if (want && json_array_size(arr) >= want)
+            break;
     }
     nb_stmt_done(st);
     nb_sql_free(&q);
@@ -586,7 +652,7 @@ int nb_net_list(struct nb_req *req)
     if (r == 0)
         r = nb_tx_begin(nb_net_db(), false, &tx);
     if (r == 0)
-        r = nb_net_visible_all(ctx, tx, ops->kind, &all);
+        r = nb_net_visible_all(ctx, tx, ops->kind, &q, &all);
     nb_tx_rollback(tx);
     if (r == 0)
         r = nb_net_list_reply(req, ops->kind, all, &q);

@@ -440,3 +440,22 @@ class TestListSemantics(NetTestCase):
         self.assertEqual([x["name"] for x in r.body["networks"]],
                          [self.nets[2]["name"], self.nets[3]["name"]])
         self.assertNeutron(nget("/networks", params=dict(params, marker="nope")), 404)
+
+    def test_pagination_in_id_order(self):
+        names = [x["name"] for x in self.nets]
+        seen, r = [], nget("/networks", params={"limit": 2, "name": names})
+        pages = 0
+        while True:
+            self.assertStatus(r, 200)
+            pages += 1
+            seen += [x["id"] for x in r.body["networks"]]
+            nxt = [l["href"] for l in r.body.get("networks_links", [])
+                   if l["rel"] == "next"]
+            if not nxt:
+                break
+            r = call("GET", nxt[0])
+        self.assertEqual(seen, sorted(x["id"] for x in self.nets))
+        self.assertEqual(pages, 3)
+        r = nget("/networks", params={"limit": 2, "marker": seen[1], "name": names})
+        self.assertEqual([x["id"] for x in r.body["networks"]], seen[2:4])
+        self.assertIn("previous", [l["rel"] for l in r.body["networks_links"]])
