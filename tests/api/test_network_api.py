@@ -209,6 +209,8 @@ class TestSubnetPools(NetTestCase):
         self.assertNeutron(ndelete("/subnetpools/" + pool["id"]), 409)
         r = nput("/subnetpools/" + pool["id"], {"subnetpool": {"name": "renamed"}})
         self.assertStatus(r, 200)
+        self.assertEqual(nget("/subnetpools/" + pool["id"]).body["subnetpool"]["name"],
+                         "renamed")
 
 
 class TestPorts(NetTestCase):
@@ -223,6 +225,7 @@ class TestPorts(NetTestCase):
         self.assertEqual(p["status"], "DOWN")
         self.assertEqual(p["binding:vif_type"], "unbound")
         self.assertEqual(len(p["security_groups"]), 1)
+        self.assertEqual(nget("/ports/" + p["id"]).body["port"], p)
         sg = nget("/security-groups/" + p["security_groups"][0]).body["security_group"]
         self.assertEqual(sg["name"], "default")
 
@@ -315,6 +318,8 @@ class TestSecurityGroups(NetTestCase):
         got = nget("/security-groups/" + sg["id"]).body["security_group"]
         self.assertEqual(len(got["security_group_rules"]), 5)
         self.assertStatus(nget("/security-group-rules/" + icmp["id"]), 200)
+        self.assertNeutron(nput("/security-group-rules/" + icmp["id"],
+                                {"security_group_rule": {"description": "x"}}), 405)
         self.assertStatus(ndelete("/security-group-rules/" + rule["id"]), 204)
         self.assertNeutron(nget("/security-group-rules/" + rule["id"]), 404,
                            "SecurityGroupRuleNotFound")
@@ -341,6 +346,7 @@ class TestQuotasAndAvailability(NetTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.body["quota"]["network"], 100)
         self.assertStatus(nget("/quotas/" + proj + "/default"), 200)
+        self.assertStatus(nget("/quotas"), 200)
         self.assertNeutron(nput("/quotas/" + proj, {"quota": {"network": 1}}, token=tok),
                            403)
         r = nput("/quotas/" + proj, {"quota": {"network": 1}})
@@ -370,6 +376,24 @@ class TestQuotasAndAvailability(NetTestCase):
 
 
 class TestTags(NetTestCase):
+    def test_tags_on_every_kind(self):
+        net = self.network()
+        sn = self.subnet(net["id"], "10.31.0.0/24")
+        objs = {"subnets": sn["id"], "ports": self.port(net["id"])["id"],
+                "security-groups": self.make("security-groups", "security_group",
+                                             {"name": uniq()})["id"],
+                "subnetpools": self.make("subnetpools", "subnetpool",
+                                         {"name": uniq(), "prefixes": ["10.240.0.0/16"]})["id"]}
+        for coll, oid in objs.items():
+            base = "/%s/%s/tags" % (coll, oid)
+            self.assertStatus(nput(base, {"tags": ["x"]}), 200)
+            self.assertStatus(nput(base + "/y", None), 201)
+            self.assertEqual(sorted(nget(base).body["tags"]), ["x", "y"])
+            self.assertStatus(nget(base + "/y"), 204)
+            self.assertStatus(ndelete(base + "/x"), 204)
+            self.assertStatus(ndelete(base), 204)
+            self.assertEqual(nget(base).body["tags"], [])
+
     def test_tags(self):
         net = self.network()
         base = "/networks/" + net["id"] + "/tags"
