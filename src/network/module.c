@@ -40,6 +40,12 @@ static const struct nb_migration nb_net_migrations[] = {
         " sg_id TEXT NOT NULL);"
         "CREATE TABLE net_quotas (project_id TEXT NOT NULL, resource TEXT NOT NULL,"
         " qlimit BIGINT NOT NULL, PRIMARY KEY (project_id, resource));"},
+    /* a row per (project, resource) that a quota check writes first: the
+     * row lock serialises concurrent creates of one project on PostgreSQL
+     * (SQLite's write transactions are serial anyway) */
+    {2, "CREATE TABLE net_quota_locks (project_id TEXT NOT NULL,"
+        " resource TEXT NOT NULL, n BIGINT NOT NULL,"
+        " PRIMARY KEY (project_id, resource));"},
 };
 
 static int nb_network_init(const struct nb_module_env *env)

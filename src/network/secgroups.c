@@ -364,6 +364,25 @@ static int nb_net_sg_update(struct nb_ctx *ctx, struct nb_tx *tx, json_t *doc,
     return r;
 }
 
+static int nb_net_rule_remove(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *doc);
+
+/* The rules of other groups that name group 'id' as their remote group
+ * go with it (Neutron's foreign key cascades). */
+static int nb_net_sg_drop_remote_rules(struct nb_ctx *ctx, struct nb_tx *tx,
+                                       const char *id)
+{
+    json_t *rules = NULL, *rule;
+    size_t i;
+    int r = nb_net_load_all(tx, &nb_net_sgrules, NULL, &rules);
+    json_array_foreach(rules, i, rule) {
+        const char *rg = nb_json_str(rule, "remote_group_id");
+        if (r == 0 && rg && !strcmp(rg, id))
+            r = nb_net_rule_remove(ctx, tx, rule);
+    }
+    json_decref(rules);
+    return r;
+}
+
 static int nb_net_sg_remove(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *doc)
 {
     const char *id = nb_json_str(doc, "id");
@@ -386,6 +405,8 @@ static int nb_net_sg_remove(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *
         r = nb_tx_exec(tx, NULL, "DELETE FROM net_sgrule_keys WHERE sg_id = ?", "s", id);
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM net_sgrules WHERE parent = ?", "s", id);
+    if (r == 0)
+        r = nb_net_sg_drop_remote_rules(ctx, tx, id);
     return r;
 }
 

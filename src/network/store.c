@@ -342,7 +342,14 @@ int nb_net_quota_check(struct nb_ctx *ctx, struct nb_tx *tx,
     }
     if (r < 0 || limit < 0)
         return r;
-    r = nb_net_count(tx, k, project_id, &used);
+    /* count under the project's lock row, so two creates cannot both see
+     * room for one */
+    r = nb_tx_exec(tx, NULL, "INSERT INTO net_quota_locks (project_id, resource, n)"
+                   " VALUES (?, ?, 1) ON CONFLICT (project_id, resource)"
+                   " DO UPDATE SET n = net_quota_locks.n + 1", "ss", project_id,
+                   resource);
+    if (r == 0)
+        r = nb_net_count(tx, k, project_id, &used);
     if (r < 0)
         return r;
     if (used + 1 > limit)

@@ -327,6 +327,19 @@ class TestSecurityGroups(NetTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.body["security_group"]["name"], "new")
 
+    def test_rules_naming_a_deleted_group_go_with_it(self):
+        a = self.make("security-groups", "security_group", {"name": uniq()})
+        b = self.make("security-groups", "security_group", {"name": uniq()},
+                      cleanup=False)
+        rule = self.make("security-group-rules", "security_group_rule", {
+            "security_group_id": a["id"], "direction": "ingress",
+            "remote_group_id": b["id"]}, cleanup=False)
+        self.assertStatus(ndelete("/security-groups/" + b["id"]), 204)
+        self.assertNeutron(nget("/security-group-rules/" + rule["id"]), 404)
+        rules = nget("/security-groups/" + a["id"]).body["security_group"][
+            "security_group_rules"]
+        self.assertNotIn(rule["id"], [x["id"] for x in rules])
+
     def test_group_in_use(self):
         sg = self.make("security-groups", "security_group", {"name": uniq()},
                        cleanup=False)

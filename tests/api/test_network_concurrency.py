@@ -6,7 +6,7 @@ import collections
 
 import test_zz_concurrency as zz
 from lib import new_project
-from netlib import NetTestCase, ndelete, nget, npost
+from netlib import NetTestCase, ndelete, nget, npost, nput
 
 
 class TestNetworkConcurrency(NetTestCase):
@@ -46,3 +46,22 @@ class TestNetworkConcurrency(NetTestCase):
         self.assertEqual({r.status for r in dels} - {204, 404}, set())
         ndelete("/ports/" + again.body["port"]["id"])
         self.assertEqual(sn["cidr"], "10.123.0.0/24")
+
+    def test_parallel_creates_never_pass_the_quota(self):
+        proj = new_project()["id"]
+        self.assertEqual(nput("/quotas/" + proj, {"quota": {"port": 10}}).status, 200)
+        net = self.network(project_id=proj)
+        self.subnet(net["id"], "10.124.0.0/24", project_id=proj, enable_dhcp=False)
+        body = {"port": {"network_id": net["id"], "project_id": proj}}
+        rs = self.parallel(lambda i: npost("/ports", body), 30)
+        codes = collections.Counter(r.status for r in rs)
+        self.assertEqual(codes, {201: 10, 409: 20}, [repr(r) for r in rs
+                                                     if r.status not in (201, 409)][:3])
+        for r in rs:
+            if r.status == 409:
+                self.assertNeutron(r, 409, "OverQuota")
+        ports = nget("/ports", params={"network_id": net["id"]}).body["ports"]
+        self.assertEqual(len(ports), 10)
+        for p in ports:
+            ndelete("/ports/" + p["id"])
+        ndelete("/quotas/" + proj)
