@@ -107,8 +107,9 @@ static const struct nb_opt nb_opts[] = {
     {"DEFAULT", "host", "",
      "This host's name for port bindings (binding:host_id); empty: gethostname()."},
     {"network", "dataplane_driver", "linuxbridge",
-     "Data plane driver for this host: linuxbridge, or none (an API-only host: "
-     "no bridges, taps, nftables or dnsmasq are touched)."},
+     "Data plane driver for this host: linuxbridge (a build without it "
+     "serves the API only, with a warning), or none (an API-only host: no "
+     "bridges, taps, nftables or dnsmasq are touched)."},
     {"network", "quota_network", "100", "Networks per project (-1: unlimited)."},
     {"network", "quota_subnet", "100", "Subnets per project (-1: unlimited)."},
     {"network", "quota_subnetpool", "-1", "Subnet pools per project (-1: unlimited)."},

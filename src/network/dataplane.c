@@ -16,13 +16,24 @@
 /* Linked in when src/network/dataplane/linuxbridge.c is built. */
 #pragma weak nb_dp_linuxbridge_driver
 
-static const struct nb_dp_driver *nb_dp_find(const char *name)
+/* The drivers by name; a known name whose driver is not linked into this
+ * build reads as NULL. */
+static const struct {
+    const char *name;
+    const struct nb_dp_driver *drv;
+} nb_dp_drivers[] = {
+    {"linuxbridge", &nb_dp_linuxbridge_driver},
+};
+
+/* 0 and the driver (NULL: known but not in this build), or -EINVAL. */
+static int nb_dp_find(const char *name, const struct nb_dp_driver **out)
 {
-    const struct nb_dp_driver *const drivers[] = {&nb_dp_linuxbridge_driver};
-    for (size_t i = 0; i < NB_ARRAY_SIZE(drivers); i++)
-        if (drivers[i] && !strcmp(drivers[i]->name, name))
-            return drivers[i];
-    return NULL;
+    for (size_t i = 0; i < NB_ARRAY_SIZE(nb_dp_drivers); i++)
+        if (!strcmp(nb_dp_drivers[i].name, name)) {
+            *out = nb_dp_drivers[i].drv;
+            return 0;
+        }
+    return -EINVAL;
 }
 
 /* ---- the host name ports bind to */
@@ -463,11 +474,15 @@ int nb_dataplane_start(const struct nb_module_env *env)
         nb_info("network data plane: none (API only host)");
         return 0;
     }
-    drv = nb_dp_find(name);
-    if (!drv) {
-        nb_error("[network] dataplane_driver: no driver %s in this build (use none)",
+    if (nb_dp_find(name, &drv) < 0) {
+        nb_error("[network] dataplane_driver: unknown driver %s (linuxbridge or none)",
                  name);
         return -EINVAL;
+    }
+    if (!drv) {
+        nb_warn("network data plane: the %s driver is not in this build; this host "
+                "serves the API only", name);
+        return 0;
     }
     return nb_dataplane_start_driver(env, drv);
 }
