@@ -18,6 +18,8 @@
 #                   server from tests/lib/pg.sh: NUBIS_PG_URI names a database
 #                   as a role that may create more (also PGHOST, PGPORT)
 #   e2e             tests/e2e/run.sh with NUBIS_DB=sqlite
+#   dataplane       tests/dataplane/run.sh (root): the Linux bridge data
+#                   plane driven by BUILD_DIR/tests/dataplane/dp-apply
 # A script suite gets NUBIS (the binary under test), NUBIS_DB (and
 # NUBIS_PG_URI with postgresql), runs from the repository root with no
 # standard input, and ends its output with its own "N passed, M failed".
@@ -37,7 +39,7 @@ export NUBIS=${NUBIS:-$build/nubis}
 # Sanitizer builds: report leaks, stop at the first undefined behaviour.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-SUITES=${SUITES:-unit unit-postgresql cli api-sqlite api-postgresql e2e}
+SUITES=${SUITES:-unit unit-postgresql cli api-sqlite api-postgresql e2e dataplane}
 # the unit binaries that use a database (see tests/unit/nbt.h, nbt_db_url)
 UNIT_DB_TESTS=${UNIT_DB_TESTS:-test_db test_resource test_revoke test_net_dataplane}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
@@ -321,6 +323,7 @@ for suite in $SUITES; do
     api-sqlite) nb_suite_script api-sqlite tests/api/run.sh NUBIS_DB=sqlite ;;
     api-postgresql) nb_suite_api_postgresql ;;
     e2e) nb_suite_script e2e tests/e2e/run.sh NUBIS_DB=sqlite ;;
+    dataplane) nb_suite_script dataplane tests/dataplane/run.sh ;;
     *)
         echo "run-all: unknown suite '$suite'"
         nb_result "$suite" 0 1 "unknown suite"
