@@ -1,7 +1,7 @@
 /* dp-apply: drives the data plane driver from a JSON desired state, so the
  * data plane is testable without the network API.
  *
- *   dp-apply [--driver linuxbridge] --state-dir DIR [--watch] STATE.json
+ *   dp-apply [--driver linuxbridge] --state-dir DIR [--watch] STATE.json...
  *   dp-apply --nft-script STATE.json      the nft transaction against empty
  *                                         tables, applied nowhere (no root)
  *   dp-apply --dhcp-files NET STATE.json  dnsmasq.conf, hosts and opts of
@@ -28,9 +28,11 @@
  * admin_up and port_security true, ip_version from the CIDR, enable_dhcp
  * true, protocol/ports -1, vif veth, pair mac = the port's.
  *
- * Once: init, apply, tick, shutdown; prints "apply: N ms" on stdout.
- * --watch: apply, then tick every second and apply again whenever
- * STATE.json changes (a stand-in for the daemon); SIGTERM/SIGINT end it.
+ * Once: init, apply each STATE.json in turn (one process: the second
+ * and later applies are what a running daemon does), tick, shutdown;
+ * prints "apply: N ms" per apply on stdout.  --watch: then tick every
+ * second and apply the last STATE.json again whenever it changes (a
+ * stand-in for the daemon); SIGTERM/SIGINT end it.
  * Exit status 0, or 1 when an apply failed. */
 #include "core/core.h"
 #include "network/dataplane/dp.h"
@@ -296,7 +298,7 @@ static int dpa_print(const char *what, const char *net_id, const char *path)
     if (strcmp(what, "nft") == 0) {
         char *script = NULL;
 
-        r = nb_dp_nft_sync(&st, NULL, &script);
+        r = nb_dp_nft_sync(NULL, &st, NULL, &script);
         if (r == 0)
             fputs(script, stdout);
         free(script);
@@ -322,7 +324,7 @@ static int dpa_print(const char *what, const char *net_id, const char *path)
 
 static int dpa_usage(void)
 {
-    fprintf(stderr, "usage: dp-apply [--driver NAME] --state-dir DIR [--watch] STATE.json\n"
+    fprintf(stderr, "usage: dp-apply [--driver NAME] --state-dir DIR [--watch] STATE.json...\n"
                     "       dp-apply --nft-script STATE.json\n"
                     "       dp-apply --dhcp-files NETWORK STATE.json\n");
     return 2;
@@ -332,6 +334,8 @@ int main(int argc, char **argv)
 {
     const struct nb_dp_driver *drv = &nb_dp_linuxbridge_driver;
     const char *state_dir = NULL, *path = NULL, *dhcp_net = NULL;
+    const char *paths[32];
+    int npaths = 0;
     bool watch = false, nft = false;
     struct timespec mtime = {0};
     struct stat sb;
@@ -349,12 +353,12 @@ int main(int argc, char **argv)
             nft = true;
         else if (strcmp(argv[i], "--dhcp-files") == 0 && i + 1 < argc)
             dhcp_net = argv[++i];
-        else if (argv[i][0] == '-' || path)
+        else if (argv[i][0] == '-' || npaths == (int)NB_ARRAY_SIZE(paths))
             return dpa_usage();
         else
-            path = argv[i];
+            paths[npaths++] = path = argv[i];
     }
-    if (!path)
+    if (!path || (npaths > 1 && (nft || dhcp_net)))
         return dpa_usage();
     nb_log_init(NB_LOG_INFO, NULL);
     if (nft || dhcp_net)
@@ -371,7 +375,8 @@ int main(int argc, char **argv)
     }
     if (stat(path, &sb) == 0)
         mtime = sb.st_mtim;
-    r = dpa_apply_file(drv, dp, path);
+    for (i = 0, r = 0; i < npaths && r == 0; i++)
+        r = dpa_apply_file(drv, dp, paths[i]);
     if (drv->tick)
         drv->tick(dp);
     while (watch && !dpa_stop) {

@@ -39,14 +39,21 @@ int nb_dp_ip_json(const char *ns, const char *const args[], json_t **out);
 
 /* ---- nft.c: the rule sets */
 
+struct nb_dp_nft;
+
+/* A cache of what our tables hold (see nft.c); the caller frees it with
+ * nb_dp_nft_free() (NULL is fine). */
+struct nb_dp_nft *nb_dp_nft_new(void);
+void nb_dp_nft_free(struct nb_dp_nft *cache);
 /* Makes our nftables tables match 'state' in ONE transaction, touching
  * only the chains, sets and map elements that differ (every chain we own
- * carries a hash of its rules).  Borrows 'state'.  With 'script' non-NULL
- * nothing is applied: *script receives the transaction against 'current'
- * (the JSON of `nft -j list table ...` of both tables, or NULL for empty
- * tables; borrowed), a new string the caller frees (dry run, for tests). */
-int nb_dp_nft_sync(const struct nb_dp_state *state, const json_t *current,
-                   char **script);
+ * carries a hash of its rules), against 'cache' or what the kernel lists.
+ * Borrows 'state'.  With 'script' non-NULL nothing is applied: *script
+ * receives the transaction against 'current' (a JSON array of `nft -j
+ * list table` outputs, or NULL for empty tables; borrowed), a new string
+ * the caller frees (dry run, for tests; 'cache' may then be NULL). */
+int nb_dp_nft_sync(struct nb_dp_nft *cache, const struct nb_dp_state *state,
+                   const json_t *current, char **script);
 
 /* ---- dhcp.c: dnsmasq per network */
 

@@ -24,6 +24,7 @@
 
 struct nb_dp_lb {
     struct nb_dp_dhcp *dhcp;
+    struct nb_dp_nft *nft;
 };
 
 /* ---- addresses */
@@ -509,6 +510,7 @@ static int nb_dp_lb_init(const char *state_dir, void **dp)
         free(lb);
         return -EIO;
     }
+    lb->nft = nb_dp_nft_new();
     *dp = lb;
     return 0;
 }
@@ -538,7 +540,7 @@ static int nb_dp_lb_apply(void *dp, const struct nb_dp_state *st)
     nb_dp_links_strays(links, want, nwant, &del);
     /* a stray that cannot be removed does not stop the rest */
     nb_dp_ip_batch(NULL, del.buf);
-    r = nb_dp_nft_sync(st, NULL, NULL);
+    r = nb_dp_nft_sync(lb->nft, st, NULL, NULL);
     if (r < 0)
         goto out;
     if (del.len) {
@@ -575,6 +577,7 @@ static void nb_dp_lb_shutdown(void *dp)
     if (!lb)
         return;
     nb_dp_dhcp_free(lb->dhcp);
+    nb_dp_nft_free(lb->nft);
     free(lb);
 }
 
