@@ -67,12 +67,39 @@ static const char *const *dpa_strs(struct dpj *a, const json_t *o,
     return out;
 }
 
-static void dpa_port(struct dpj *a, const json_t *o, struct nb_dp_port *p)
+/* Fills a new array of n elements of 'size' bytes from the JSON array
+ * 'key' of 'o', one element by 'fill' (its third argument is the
+ * element); returns it (owned by 'a'). */
+static void *dpa_each(struct dpj *a, const json_t *o, const char *key, size_t size,
+                      void (*fill)(struct dpj *, const json_t *, void *), size_t *n)
 {
-    const json_t *pairs = json_object_get(o, "pairs"), *v;
-    struct nb_dp_addr_pair *pp;
-    const char *vif = nb_json_str(o, "vif");
+    const json_t *arr = json_object_get(o, key), *v;
+    char *out;
     size_t i;
+
+    *n = json_array_size(arr);
+    out = dpa_alloc(a, *n, size);
+    json_array_foreach(arr, i, v)
+        fill(a, v, out + i * size);
+    return out;
+}
+
+/* The fill functions of dpa_each(): one JSON object into one element. */
+
+static void dpa_pair(struct dpj *a, const json_t *o, void *out)
+{
+    struct nb_dp_addr_pair *pair = out;
+
+    (void)a;
+    pair->ip = nb_json_str(o, "ip");
+    pair->mac = nb_json_str(o, "mac");  /* NULL: the port's, set by dpa_port */
+}
+
+static void dpa_port(struct dpj *a, const json_t *o, void *out)
+{
+    struct nb_dp_port *p = out;
+    struct nb_dp_addr_pair *pairs;
+    const char *vif = nb_json_str(o, "vif");
 
     p->id = nb_json_str(o, "id");
     p->network_id = nb_json_str(o, "network_id");
@@ -80,23 +107,28 @@ static void dpa_port(struct dpj *a, const json_t *o, struct nb_dp_port *p)
     p->vif = vif && strcmp(vif, "tap") == 0 ? NB_DP_VIF_TAP : NB_DP_VIF_VETH;
     p->mac = nb_json_str(o, "mac");
     p->ips = dpa_strs(a, o, "ips", &p->nips);
-    p->npairs = json_array_size(pairs);
-    pp = dpa_alloc(a, p->npairs, sizeof(*pp));
-    json_array_foreach(pairs, i, v) {
-        pp[i].ip = nb_json_str(v, "ip");
-        pp[i].mac = nb_json_str(v, "mac") ? nb_json_str(v, "mac") : p->mac;
-    }
-    p->pairs = pp;
+    pairs = dpa_each(a, o, "pairs", sizeof(*pairs), dpa_pair, &p->npairs);
+    for (size_t i = 0; i < p->npairs; i++)
+        if (!pairs[i].mac)
+            pairs[i].mac = p->mac;
+    p->pairs = pairs;
     p->admin_up = dpa_bool(o, "admin_up", true);
     p->port_security = dpa_bool(o, "port_security", true);
     p->groups = dpa_strs(a, o, "groups", &p->ngroups);
 }
 
-static void dpa_subnet(struct dpj *a, const json_t *o, struct nb_dp_subnet *s)
+static void dpa_route(struct dpj *a, const json_t *o, void *out)
 {
-    const json_t *routes = json_object_get(o, "host_routes"), *v;
-    struct nb_dp_host_route *hr;
-    size_t i;
+    struct nb_dp_host_route *r = out;
+
+    (void)a;
+    r->destination = nb_json_str(o, "destination");
+    r->nexthop = nb_json_str(o, "nexthop");
+}
+
+static void dpa_subnet(struct dpj *a, const json_t *o, void *out)
+{
+    struct nb_dp_subnet *s = out;
 
     s->id = nb_json_str(o, "id");
     s->cidr = nb_json_str(o, "cidr");
@@ -104,21 +136,24 @@ static void dpa_subnet(struct dpj *a, const json_t *o, struct nb_dp_subnet *s)
     s->gateway_ip = nb_json_str(o, "gateway_ip");
     s->enable_dhcp = dpa_bool(o, "enable_dhcp", true);
     s->dns_nameservers = dpa_strs(a, o, "dns_nameservers", &s->ndns);
-    s->nroutes = json_array_size(routes);
-    hr = dpa_alloc(a, s->nroutes, sizeof(*hr));
-    json_array_foreach(routes, i, v) {
-        hr[i].destination = nb_json_str(v, "destination");
-        hr[i].nexthop = nb_json_str(v, "nexthop");
-    }
-    s->host_routes = hr;
+    s->host_routes = dpa_each(a, o, "host_routes", sizeof(*s->host_routes), dpa_route,
+                              &s->nroutes);
 }
 
-static void dpa_network(struct dpj *a, const json_t *o, struct nb_dp_network *n)
+static void dpa_host(struct dpj *a, const json_t *o, void *out)
 {
-    const json_t *arr, *v;
-    struct nb_dp_subnet *subs;
-    struct nb_dp_dhcp_host *hosts;
-    size_t i;
+    struct nb_dp_dhcp_host *h = out;
+
+    (void)a;
+    h->mac = nb_json_str(o, "mac");
+    h->ip = nb_json_str(o, "ip");
+    h->hostname = nb_json_str(o, "hostname");
+}
+
+static void dpa_network(struct dpj *a, const json_t *o, void *out)
+{
+    struct nb_dp_network *n = out;
+    const json_t *dhcp = json_object_get(o, "dhcp_port");
 
     n->id = nb_json_str(o, "id");
     n->bridge = dpa_name(a, o, "bridge", "brq", n->id);
@@ -128,83 +163,50 @@ static void dpa_network(struct dpj *a, const json_t *o, struct nb_dp_network *n)
     n->segmentation_id = (int)dpa_int(o, "segmentation_id", -1);
     n->mtu = (int)dpa_int(o, "mtu", 1500);
     n->admin_up = dpa_bool(o, "admin_up", true);
-    arr = json_object_get(o, "subnets");
-    n->nsubnets = json_array_size(arr);
-    subs = dpa_alloc(a, n->nsubnets, sizeof(*subs));
-    json_array_foreach(arr, i, v)
-        dpa_subnet(a, v, &subs[i]);
-    n->subnets = subs;
-    if (json_is_object(json_object_get(o, "dhcp_port"))) {
+    n->subnets = dpa_each(a, o, "subnets", sizeof(*n->subnets), dpa_subnet, &n->nsubnets);
+    if (json_is_object(dhcp)) {
         struct nb_dp_port *p = dpa_alloc(a, 1, sizeof(*p));
 
-        dpa_port(a, json_object_get(o, "dhcp_port"), p);
+        dpa_port(a, dhcp, p);
         p->network_id = n->id;
         n->dhcp_port = p;
     }
-    arr = json_object_get(o, "dhcp_hosts");
-    n->ndhcp_hosts = json_array_size(arr);
-    hosts = dpa_alloc(a, n->ndhcp_hosts, sizeof(*hosts));
-    json_array_foreach(arr, i, v) {
-        hosts[i].mac = nb_json_str(v, "mac");
-        hosts[i].ip = nb_json_str(v, "ip");
-        hosts[i].hostname = nb_json_str(v, "hostname");
-    }
-    n->dhcp_hosts = hosts;
+    n->dhcp_hosts = dpa_each(a, o, "dhcp_hosts", sizeof(*n->dhcp_hosts), dpa_host,
+                             &n->ndhcp_hosts);
 }
 
-static void dpa_group(struct dpj *a, const json_t *o, struct nb_dp_group *g)
+static void dpa_rule(struct dpj *a, const json_t *o, void *out)
 {
-    const json_t *arr = json_object_get(o, "rules"), *v;
-    struct nb_dp_rule *rules;
-    size_t i;
+    struct nb_dp_rule *r = out;
+    const char *dir = nb_json_str(o, "direction");
+
+    (void)a;
+    r->id = nb_json_str(o, "id");
+    r->ingress = !dir || strcmp(dir, "egress") != 0;
+    r->ethertype = (int)dpa_int(o, "ethertype", 4);
+    r->protocol = (int)dpa_int(o, "protocol", -1);
+    r->port_min = (int)dpa_int(o, "port_min", -1);
+    r->port_max = (int)dpa_int(o, "port_max", -1);
+    r->remote_prefix = nb_json_str(o, "remote_prefix");
+    r->remote_group = nb_json_str(o, "remote_group");
+}
+
+static void dpa_group(struct dpj *a, const json_t *o, void *out)
+{
+    struct nb_dp_group *g = out;
 
     g->id = nb_json_str(o, "id");
     g->member_ips = dpa_strs(a, o, "member_ips", &g->nmember_ips);
-    g->nrules = json_array_size(arr);
-    rules = dpa_alloc(a, g->nrules, sizeof(*rules));
-    json_array_foreach(arr, i, v) {
-        const char *dir = nb_json_str(v, "direction");
-
-        rules[i].id = nb_json_str(v, "id");
-        rules[i].ingress = !dir || strcmp(dir, "egress") != 0;
-        rules[i].ethertype = (int)dpa_int(v, "ethertype", 4);
-        rules[i].protocol = (int)dpa_int(v, "protocol", -1);
-        rules[i].port_min = (int)dpa_int(v, "port_min", -1);
-        rules[i].port_max = (int)dpa_int(v, "port_max", -1);
-        rules[i].remote_prefix = nb_json_str(v, "remote_prefix");
-        rules[i].remote_group = nb_json_str(v, "remote_group");
-    }
-    g->rules = rules;
+    g->rules = dpa_each(a, o, "rules", sizeof(*g->rules), dpa_rule, &g->nrules);
 }
 
-/* Fills 'st' from 'root' (both borrowed by 'st'; 'a' owns the arrays). */
 static void dpa_state(struct dpj *a, const json_t *root, struct nb_dp_state *st)
 {
-    const json_t *arr, *v;
-    struct nb_dp_network *nets;
-    struct nb_dp_port *ports;
-    struct nb_dp_group *groups;
-    size_t i;
-
     memset(st, 0, sizeof(*st));
-    arr = json_object_get(root, "networks");
-    st->nnetworks = json_array_size(arr);
-    nets = dpa_alloc(a, st->nnetworks, sizeof(*nets));
-    json_array_foreach(arr, i, v)
-        dpa_network(a, v, &nets[i]);
-    st->networks = nets;
-    arr = json_object_get(root, "ports");
-    st->nports = json_array_size(arr);
-    ports = dpa_alloc(a, st->nports, sizeof(*ports));
-    json_array_foreach(arr, i, v)
-        dpa_port(a, v, &ports[i]);
-    st->ports = ports;
-    arr = json_object_get(root, "groups");
-    st->ngroups = json_array_size(arr);
-    groups = dpa_alloc(a, st->ngroups, sizeof(*groups));
-    json_array_foreach(arr, i, v)
-        dpa_group(a, v, &groups[i]);
-    st->groups = groups;
+    st->networks = dpa_each(a, root, "networks", sizeof(*st->networks), dpa_network,
+                            &st->nnetworks);
+    st->ports = dpa_each(a, root, "ports", sizeof(*st->ports), dpa_port, &st->nports);
+    st->groups = dpa_each(a, root, "groups", sizeof(*st->groups), dpa_group, &st->ngroups);
 }
 
 int dpj_load(const char *path, struct dpj *d)

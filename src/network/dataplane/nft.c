@@ -160,19 +160,12 @@ static struct nb_nft_chain *nb_nft_chain_new(struct nb_nft *m, const char *famil
     return c;
 }
 
-static void nb_nft_rule(struct nb_nft_chain *c, const char *fmt, ...) NB_PRINTF(2, 3);
-static void nb_nft_rule(struct nb_nft_chain *c, const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        abort();
-    va_end(ap);
-    nb_buf_printf(&c->rules, "%s\n", s);
-    free(s);
-}
+/* Appends one rule (printf-style) to chain 'c'. */
+#define nb_nft_rule(c, ...)                                                   \
+    do {                                                                      \
+        nb_buf_printf(&(c)->rules, __VA_ARGS__);                              \
+        nb_buf_puts(&(c)->rules, "\n");                                       \
+    } while (0)
 
 static void nb_nft_chain_seal(struct nb_nft_chain *c)
 {

@@ -27,6 +27,16 @@ static void nb_dp_child_exec(const char *const argv[])
             signal(sig, SIG_DFL);
     close_range(3, ~0U, 0);
     execvp(argv[0], (char *const *)argv);
+    /* a daemon started without the sbin directories in its PATH */
+    if (!strchr(argv[0], '/')) {
+        const char *dirs[] = {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"};
+        char path[256];
+
+        for (size_t i = 0; i < NB_ARRAY_SIZE(dirs); i++) {
+            snprintf(path, sizeof(path), "%s%s", dirs[i], argv[0]);
+            execv(path, (char *const *)argv);
+        }
+    }
     _exit(127);
 }
 
