@@ -160,11 +160,12 @@ static struct nb_nft_chain *nb_nft_chain_new(struct nb_nft *m, const char *famil
     return c;
 }
 
-/* Appends one rule (printf-style) to chain 'c'. */
+/* Appends one rule (printf-style) to chain 'c' (evaluated once). */
 #define nb_nft_rule(c, ...)                                                   \
     do {                                                                      \
-        nb_buf_printf(&(c)->rules, __VA_ARGS__);                              \
-        nb_buf_puts(&(c)->rules, "\n");                                       \
+        struct nb_nft_chain *rule_chain_ = (c);                               \
+        nb_buf_printf(&rule_chain_->rules, __VA_ARGS__);                      \
+        nb_buf_puts(&rule_chain_->rules, "\n");                               \
     } while (0)
 
 static void nb_nft_chain_seal(struct nb_nft_chain *c)
