@@ -55,7 +55,9 @@ enum nb_dp_vif {
 struct nb_dp_port {
     const char *id;
     const char *network_id;
-    const char *ifname;         /* host-side device: "tap" + id[0..10] */
+    const char *ifname;         /* host-side device: "tap" + id[0..10]
+                                   (at most 14 characters: a veth's peer
+                                   is "<ifname>p"); unique in the state */
     enum nb_dp_vif vif;
     const char *mac;            /* "fa:16:3e:xx:xx:xx" */
     const char *const *ips;     /* fixed IPs (v4 and v6) */
@@ -116,7 +118,9 @@ struct nb_dp_state {
     size_t nnetworks;
     const struct nb_dp_port *ports;         /* bound to this host */
     size_t nports;
-    const struct nb_dp_group *groups;       /* used by those ports */
+    /* The groups of those ports and every group their rules name as
+     * remote_group (a rule naming a group not listed matches nothing). */
+    const struct nb_dp_group *groups;
     size_t ngroups;
 };
 
@@ -129,7 +133,12 @@ struct nb_dp_driver {
      * things are added, stray ones (ours only: named by our prefixes and
      * tables) removed, correct ones left untouched.  Idempotent; blocks
      * while it runs ip/nft and (re)starts dnsmasq.  Not called
-     * concurrently (the caller serialises). */
+     * concurrently (the caller serialises).  Works in the caller's
+     * network namespace: there, every "brq*" bridge and "tap*" veth/tap
+     * the state does not name is removed.  Returns 0, -EINVAL (a bad or
+     * clashing name or address: nothing was changed), or another negative
+     * errno (retry later: what could be done was done, and never a device
+     * without its rules). */
     int (*apply)(void *dp, const struct nb_dp_state *state);
     /* Supervision tick (about once a second): restarts a dnsmasq that died.
      * May be NULL. */
