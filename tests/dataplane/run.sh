@@ -30,12 +30,9 @@ cd "$ROOT" || exit 2
 NUBIS=${NUBIS:-build-test/nubis}
 DPA=${DP_APPLY:-$(dirname "$NUBIS")/tests/dataplane/dp-apply}
 case "$DPA" in /*) ;; *) DPA="$ROOT/$DPA" ;; esac
+# shellcheck source=lib.sh
+. "$ROOT/tests/dataplane/lib.sh"
 
-PASS=0
-FAIL=0
-log() { echo "dataplane: $*" >&2; }
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1${2:+: $2}"; }
 
 if [ "$(id -u)" -ne 0 ]; then
     log "needs root (network namespaces, bridges, nftables)"
@@ -144,37 +141,12 @@ mkstate() {
                         else [] end))}]}' >"$file"
 }
 
-# ping_ok NS DEST: one new ICMP flow (a new process: a new conntrack entry)
-ping_ok() { ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
-# ping_fails NS DEST: three tries, none answered
-ping_fails() { ! ip netns exec "$1" ping -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
 # the last nft summary line dp-apply logged
 nft_summary() { grep 'dataplane: nft:' "$TMP/dpa.log" | tail -n 1 | sed 's/.*dataplane: nft: //'; }
 dnsmasq_pid() { cat "$STATE/dhcp/$NET/dnsmasq.pid" 2>/dev/null; }
-# alive PID: running (a zombie is not: pid 1 here may not reap them)
-alive() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && ! awk '{exit $3 != "Z"}' "/proc/$1/stat"; }
 
-cat >"$TMP/udhcpc.sh" <<EOF
-#!/bin/sh
-# udhcpc script: configure the interface, record what the server said
-case "\$1" in
-deconfig) ip addr flush dev "\$interface"; ip link set "\$interface" up ;;
-bound|renew)
-    ip addr flush dev "\$interface"
-    ip addr add "\$ip/\${mask:-24}" dev "\$interface"
-    echo "ip=\$ip mask=\$mask router=\$router dns=\$dns mtu=\$mtu" >"$TMP/lease-\$interface" ;;
-esac
-exit 0
-EOF
-chmod +x "$TMP/udhcpc.sh"
-# dhcp NS IFNAME: one DHCP exchange; the lease line, or nothing
-dhcp() {
-    rm -f "$TMP/lease-$2"
-    ip netns exec "$1" timeout 20 busybox udhcpc -i "$2" -s "$TMP/udhcpc.sh" -q -n \
-        -t 8 -T 1 -O mtu >>"$TMP/udhcpc.log" 2>&1
-    cat "$TMP/lease-$2" 2>/dev/null
-}
 
+dp_lib_init
 ip netns add "$HOST" && ip netns add "$GA" && ip netns add "$GB" ||
     { log "cannot create namespaces"; echo "0 passed, 1 failed"; exit 1; }
 ip -n "$HOST" link set lo up
