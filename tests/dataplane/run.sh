@@ -158,8 +158,9 @@ if dpa_once "$TMP/s.json" >/dev/null &&
     [ "$(ip -n "$HOST" -j link show "$BR" | jq '.[0].mtu')" = 1400 ] &&
     [ "$(ip -n "$HOST" -j link show "$TA" | jq -r '.[0].master')" = "$BR" ] &&
     [ "$(ip -n "$HOST" -j link show "$TB" | jq -r '.[0].master')" = "$BR" ] &&
-    ip netns list | grep -q "qdhcp-$NET" && alive "$(dnsmasq_pid)"; then
-    ok "apply creates bridge $BR (mtu 1400), veths $TA $TB, qdhcp-$NET with dnsmasq"
+    ip netns list | grep -q "qdhcp-$NET" && alive "$(dnsmasq_pid)" &&
+    in_host nft list map inet nubis bridge-zone | grep -q "\"$BR\" : 1"; then
+    ok "apply creates bridge $BR (mtu 1400, conntrack zone 1), veths $TA $TB, qdhcp-$NET with dnsmasq"
 else
     not_ok "apply creates the bridge, veths and DHCP namespace" "$(tail -n 5 "$TMP/dpa.log")"
 fi
@@ -325,14 +326,15 @@ kill -9 "$WATCH_PID"
 wait "$WATCH_PID" 2>/dev/null
 WATCH_PID=""
 
-# ---- 11. an empty state removes everything the driver made
+# ---- 11. an empty state removes everything the driver made (left: the
+# base chains egress, ingress and zone of the inet table)
 echo '{}' >"$TMP/empty.json"
 pid=$(dnsmasq_pid)
 dpa_once "$TMP/empty.json" >/dev/null
 left=$(ip -n "$HOST" -br link | grep -c -e '^brq' -e '^tap')
 chains=$(in_host nft -j list table inet nubis | jq '[.nftables[] | select(.chain) | .chain.name] | length')
 if [ "$left" = 0 ] && ! ip netns list | grep -q "qdhcp-$NET" && ! alive "$pid" &&
-    [ ! -d "$STATE/dhcp/$NET" ] && [ "$chains" = 2 ]; then
+    [ ! -d "$STATE/dhcp/$NET" ] && [ "$chains" = 3 ]; then
     ok "an empty state removes bridge, veths, dnsmasq, qdhcp-$NET and port chains"
 else
     not_ok "an empty state removes everything" "devices $left, chains $chains"

@@ -20,7 +20,10 @@
  *    rule accepts is dropped.  remote_group rules match the sets
  *    rg4-<group> and rg6-<group>.
  * A group's rules live in one chain whatever the number of its ports, so a
- * rule change rewrites one chain.
+ * rule change rewrites one chain.  Each network has its own conntrack
+ * zone (inet prerouting at raw priority, by bridge name: the iifname of
+ * bridged packets there), so networks with the same addresses never
+ * share a connection.
  *
  * Diffing: every chain starts with `continue comment "nb:<hash>"`, the
  * hash of its definition.  A chain whose hash matches is not touched; one
@@ -77,6 +80,7 @@ struct nb_nft {
     struct nb_nft_dict cur_sets;    /* "family name" -> elements, joined */
     struct nb_nft_dict cur_elems;   /* "family map key" -> target chain */
     struct nb_map *index;           /* port id -> index (as a pointer) */
+    struct nb_map *zones;           /* bridge -> conntrack zone (pointer) */
 };
 
 /* What our tables held after our last transaction, so that the next
@@ -98,6 +102,7 @@ static const char *const nb_nft_maps[][3] = {
     {"bridge", "to-port", "{ type ifname : verdict; }"},
     {"inet", "egress-mark", "{ type mark : verdict; }"},
     {"inet", "ingress-mark", "{ type mark : verdict; }"},
+    {"inet", "bridge-zone", "{ typeof iifname : ct zone; }"},
 };
 
 /* Sets 'key' to 'val' (taken). */
@@ -444,44 +449,76 @@ static void nb_nft_elem(struct nb_nft *m, const char *family, const char *map,
     free(k);
 }
 
-/* The port's index: the one the kernel has, else the lowest free one. */
-static unsigned nb_nft_index(struct nb_nft *m, const char *port_id, bool *used)
+/* Numbers for keys[0..n-1] (NULL keys get 0) in out[]: the one 'known'
+ * has (what the kernel holds), else the lowest free one from 1; 0 when
+ * all NB_NFT_MAX_PORTS are taken.  Known ones first, so that a new key
+ * cannot take the number of an existing one. */
+static void nb_nft_assign(const struct nb_map *known, const char *const *keys, size_t n,
+                          unsigned *out)
 {
+    bool *used = nb_xcalloc(NB_NFT_MAX_PORTS + 1, sizeof(*used));
+    unsigned next = 1;
     void *v;
-    unsigned i;
+    size_t i;
 
-    if (nb_map_find(m->index, port_id, &v) && !used[(uintptr_t)v]) {
-        used[(uintptr_t)v] = true;
-        return (unsigned)(uintptr_t)v;
+    used[0] = true;
+    for (i = 0; i < n; i++) {
+        out[i] = 0;
+        if (keys[i] && nb_map_find(known, keys[i], &v) && !used[(uintptr_t)v]) {
+            out[i] = (unsigned)(uintptr_t)v;
+            used[out[i]] = true;
+        }
     }
-    for (i = 1; i <= NB_NFT_MAX_PORTS && used[i]; i++)
-        ;
-    if (i > NB_NFT_MAX_PORTS)
-        return 0;
-    used[i] = true;
-    return i;
+    for (i = 0; i < n; i++) {
+        if (!keys[i] || out[i])
+            continue;
+        while (next <= NB_NFT_MAX_PORTS && used[next])
+            next++;
+        if (next > NB_NFT_MAX_PORTS)
+            break;
+        out[i] = next;
+        used[next] = true;
+    }
+    free(used);
+}
+
+/* One conntrack zone per network (by its bridge, the iifname bridged
+ * packets have in the inet hooks): networks with the same addresses
+ * never share connections. */
+static void nb_nft_zones(struct nb_nft *m, const struct nb_dp_state *st)
+{
+    const char **keys = nb_xcalloc(st->nnetworks + 1, sizeof(*keys));
+    unsigned *zone = nb_xcalloc(st->nnetworks + 1, sizeof(*zone));
+    char value[16];
+
+    for (size_t i = 0; i < st->nnetworks; i++)
+        keys[i] = st->networks[i].bridge;
+    nb_nft_assign(m->zones, keys, st->nnetworks, zone);
+    for (size_t i = 0; i < st->nnetworks; i++) {
+        if (!zone[i])
+            continue;
+        snprintf(value, sizeof(value), "%u", zone[i]);
+        nb_nft_elem(m, "inet", "bridge-zone", keys[i], value);
+    }
+    free(keys);
+    free(zone);
 }
 
 static void nb_nft_ports(struct nb_nft *m, const struct nb_dp_state *st)
 {
-    bool *used = nb_xcalloc(NB_NFT_MAX_PORTS + 1, sizeof(*used));
+    const char **keys = nb_xcalloc(st->nports + 1, sizeof(*keys));
     unsigned *idx = nb_xcalloc(st->nports + 1, sizeof(*idx));
     size_t i;
-    void *v;
 
-    used[0] = true;
-    /* first the ports the kernel knows, so a new port cannot take theirs */
     for (i = 0; i < st->nports; i++)
-        if (st->ports[i].port_security && nb_map_find(m->index, st->ports[i].id, &v))
-            idx[i] = nb_nft_index(m, st->ports[i].id, used);
+        keys[i] = st->ports[i].port_security ? st->ports[i].id : NULL;
+    nb_nft_assign(m->index, keys, st->nports, idx);
     for (i = 0; i < st->nports; i++) {
         const struct nb_dp_port *p = &st->ports[i];
         char key[32], *target;
 
         if (!p->port_security)
             continue;
-        if (!idx[i])
-            idx[i] = nb_nft_index(m, "", used);
         if (!idx[i]) {
             nb_error("dataplane: more than %d ports with port security; %s unfiltered",
                      NB_NFT_MAX_PORTS, p->id);
@@ -508,7 +545,7 @@ static void nb_nft_ports(struct nb_nft *m, const struct nb_dp_state *st)
         nb_nft_elem(m, "inet", "ingress-mark", key, target);
         free(target);
     }
-    free(used);
+    free(keys);
     free(idx);
 }
 
@@ -526,6 +563,9 @@ static void nb_nft_bases(struct nb_nft *m)
          "meta mark & 0x0000ffff vmap @egress-mark"},
         {"inet", "ingress", "{ type filter hook forward priority 1; policy accept; }",
          "meta mark & 0xffff0000 vmap @ingress-mark"},
+        /* before conntrack (-200) looks the packet up */
+        {"inet", "zone", "{ type filter hook prerouting priority -300; policy accept; }",
+         "ct zone set iifname map @bridge-zone"},
     };
 
     for (size_t i = 0; i < NB_ARRAY_SIZE(base); i++)
@@ -638,7 +678,8 @@ static void nb_nft_read(struct nb_nft *m, const json_t *current)
     }
 }
 
-/* The port indexes the kernel has: "inet egress-mark N" -> "eg-<port>". */
+/* The port indexes ("inet egress-mark N" -> "eg-<port>") and the zones
+ * ("inet bridge-zone <bridge>" -> N) the kernel has. */
 static void nb_nft_read_index(struct nb_nft *m)
 {
     for (size_t i = 0; i < m->cur_elems.n; i++) {
@@ -648,6 +689,9 @@ static void nb_nft_read_index(struct nb_nft *m)
         if (strncmp(k, "inet egress-mark ", 17) == 0 && strncmp(v, "eg-", 3) == 0 &&
             nb_str_to_long(k + 17, &n) == 0 && n > 0 && n <= NB_NFT_MAX_PORTS)
             nb_map_set(m->index, v + 3, (void *)(uintptr_t)n);
+        else if (strncmp(k, "inet bridge-zone ", 17) == 0 && nb_str_to_long(v, &n) == 0 &&
+                 n > 0 && n <= NB_NFT_MAX_PORTS)
+            nb_map_set(m->zones, k + 17, (void *)(uintptr_t)n);
     }
 }
 
@@ -730,8 +774,11 @@ static void nb_nft_emit_elems(const struct nb_nft *m, bool add, struct nb_buf *t
         key = rest + strcspn(rest, " ");
         snprintf(map, sizeof(map), "%.*s", (int)(key - rest), rest);
         key += *key ? 1 : 0;
-        q = strcmp(family, "bridge") == 0 ? "\"" : "";
-        if (add)
+        q = strcmp(family, "bridge") == 0 || strcmp(map, "bridge-zone") == 0 ? "\"" : "";
+        if (add && strcmp(map, "bridge-zone") == 0)
+            nb_buf_printf(tx, "add element %s " NB_DP_TABLE " %s { \"%s\" : %s }\n",
+                          family, map, key, v);
+        else if (add)
             nb_buf_printf(tx, "add element %s " NB_DP_TABLE " %s { %s%s%s : jump %s }\n",
                           family, map, q, key, q, v);
         else
@@ -802,6 +849,7 @@ static void nb_nft_free(struct nb_nft *m)
     nb_nft_dict_free(&m->cur_sets);
     nb_nft_dict_free(&m->cur_elems);
     nb_map_free(m->index);
+    nb_map_free(m->zones);
 }
 
 /* Reads our two tables from the kernel into a new JSON array (see
@@ -910,6 +958,7 @@ int nb_dp_nft_sync(struct nb_dp_nft *cache, const struct nb_dp_state *state,
     nb_nft_dict_init(&m.cur_sets);
     nb_nft_dict_init(&m.cur_elems);
     m.index = nb_map_new(NULL);
+    m.zones = nb_map_new(NULL);
     if (!script && cache && cache->valid && nb_mono_us() - cache->read_at < NB_NFT_REREAD_US) {
         nb_nft_dict_swap(&m.cur_chains, &cache->chains);
         nb_nft_dict_swap(&m.cur_sets, &cache->sets);
@@ -926,6 +975,7 @@ int nb_dp_nft_sync(struct nb_dp_nft *cache, const struct nb_dp_state *state,
         nb_nft_read(&m, current);
     nb_nft_read_index(&m);
     nb_nft_groups(&m, state);
+    nb_nft_zones(&m, state);
     nb_nft_ports(&m, state);
     nb_nft_bases(&m);
     for (i = 0; i < m.nchains; i++)
@@ -947,7 +997,8 @@ int nb_dp_nft_sync(struct nb_dp_nft *cache, const struct nb_dp_state *state,
             "%zu map elements changed (against %s)",
             nb_nft_count(tx.buf, "\nadd chain "), nb_nft_count(tx.buf, "\ndelete chain "),
             nb_nft_count(tx.buf, "\nflush set "),
-            nb_nft_count(tx.buf, " : jump ") + nb_nft_count(tx.buf, "\ndelete element "),
+            nb_nft_count(tx.buf, " : jump ") + nb_nft_count(tx.buf, "\ndelete element ") +
+                nb_nft_count(tx.buf, "\nadd element inet " NB_DP_TABLE " bridge-zone "),
             script ? "the given tables" : cached ? "the last transaction" : "the kernel");
     if (script) {
         *script = nb_buf_steal(&tx);
