@@ -12,6 +12,11 @@ not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1${2:+: $2}"; }
 ping_ok() { ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 # ping_fails NS DEST: three tries, none answered
 ping_fails() { ! ip netns exec "$1" ping -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
+# wait_ping NS DEST: a new flow answered within 5 s (a link coming up)
+wait_ping() {
+    for _ in $(seq 10); do ping_ok "$1" "$2" && return 0; sleep 0.5; done
+    return 1
+}
 # alive PID: running (a zombie is not: pid 1 here may not reap them)
 alive() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && ! awk '{exit $3 != "Z"}' "/proc/$1/stat"; }
 

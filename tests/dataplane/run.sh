@@ -8,13 +8,14 @@
 #     port's veth pair;
 #   - qdhcp-<network>: made by the driver for dnsmasq.
 # Checks: DHCP hands both guests their assigned IPs; ICMP passes with an
-# ingress ICMP rule and not without it; a changed MAC or IP is dropped;
-# port_security false leaves no rules; a rule change is one atomic
-# transaction (no loss while rules are swapped back and forth); killing
-# the apply process and applying again from a fresh one loses no packet
-# of a continuous ping (measured) and removes stray devices, chains and
-# DHCP servers; a killed dnsmasq is restarted by tick(); an empty state
-# removes everything.  Everything is removed on exit (trap).
+# ingress ICMP rule and not without it; a changed MAC, IP or ARP sender is
+# dropped; admin_state_up false cuts the port off; port_security false
+# leaves no rules; a rule change is one atomic transaction (no loss
+# while rules are swapped back and forth); killing the apply process and
+# applying again from a fresh one loses no packet of a continuous ping
+# (measured) and removes stray devices, chains and DHCP servers; a killed
+# dnsmasq is restarted by tick(); an empty state removes everything.
+# Everything is removed on exit (trap).
 #
 #   tests/dataplane/run.sh         from the repo root, after building
 #                                  build-test (dp-apply needs -Dtests=true)
@@ -99,10 +100,10 @@ in_b() { ip netns exec "$GB" "$@"; }
 
 # mkstate FILE [key=value...]: the desired state.  Keys: icmp (1: an
 # ingress ICMP rule), b_secure (true/false), icmp_prefix (the ICMP rule's
-# remote_ip_prefix), extra_host (a third DHCP host entry), empty (1: no
-# networks, no ports).
+# remote_ip_prefix), extra_host (1: a third DHCP host entry), a_up (port
+# a's admin_up).
 mkstate() {
-    local file=$1 icmp=1 b_secure=true icmp_prefix=null extra_host=0 kv
+    local file=$1 icmp=1 b_secure=true icmp_prefix=null extra_host=0 a_up=true kv
     shift
     for kv in "$@"; do
         case $kv in
@@ -110,12 +111,13 @@ mkstate() {
         b_secure=*) b_secure=${kv#b_secure=} ;;
         icmp_prefix=*) icmp_prefix=\"${kv#icmp_prefix=}\" ;;
         extra_host=*) extra_host=${kv#extra_host=} ;;
+        a_up=*) a_up=${kv#a_up=} ;;
         esac
     done
     jq -n --arg net "$NET" --arg pa "$PA" --arg pb "$PB" --arg dhcp "$DHCP" \
         --arg g1 "$G1" --arg ipa "$IPA" --arg ipb "$IPB" --arg maca "$MACA" \
         --arg macb "$MACB" --argjson icmp "$icmp" --argjson bsec "$b_secure" \
-        --argjson prefix "$icmp_prefix" --argjson extra "$extra_host" '
+        --argjson prefix "$icmp_prefix" --argjson extra "$extra_host" --argjson aup "$a_up" '
     {networks: [{id: $net, mtu: 1400, admin_up: true, network_type: "local",
        subnets: [{id: ("s-" + $net), cidr: "10.201.0.0/24", ip_version: 4,
                   gateway_ip: "10.201.0.1", enable_dhcp: true,
@@ -127,7 +129,7 @@ mkstate() {
                     (if $extra == 1 then [{mac: "fa:16:3e:00:00:99", ip: "10.201.0.99"}]
                      else [] end))}],
      ports: [{id: $pa, network_id: $net, vif: "veth", mac: $maca, ips: [$ipa],
-              admin_up: true, port_security: true, groups: [$g1]},
+              admin_up: $aup, port_security: true, groups: [$g1]},
              {id: $pb, network_id: $net, vif: "veth", mac: $macb, ips: [$ipb],
               admin_up: true, port_security: $bsec, groups: [$g1]}],
      groups: [{id: $g1, member_ips: [$ipa, $ipb],
@@ -221,7 +223,27 @@ if ! in_a ping -c 3 -i 0.2 -W 1 -I 10.201.0.66 "$IPB" >/dev/null 2>&1 && ping_ok
 else
     not_ok "a guest sending from an IP not its own is dropped"
 fi
+# ARP: a request whose sender IP is not the port's is dropped, its own passes
+in_a ip neigh flush dev "${TA}p"
+if ! in_a busybox arping -c 2 -w 2 -I "${TA}p" -s 10.201.0.66 "$IPB" >/dev/null 2>&1 &&
+    in_a busybox arping -c 2 -w 2 -I "${TA}p" -s "$IPA" "$IPB" >/dev/null 2>&1; then
+    ok "an ARP request with a sender IP not the port's is dropped (its own is answered)"
+else
+    not_ok "ARP sender spoofing dropped"
+fi
 in_a ip addr del 10.201.0.66/24 dev "${TA}p"
+
+# ---- 5b. admin_state_up false: the port's host end is down, no traffic
+mkstate "$TMP/s-down.json" a_up=false
+dpa_once "$TMP/s-down.json" >/dev/null
+down=$(ip -n "$HOST" -j link show "$TA" | jq -r '.[0].flags | index("UP") == null')
+if [ "$down" = true ] && ping_fails "$GA" "$IPB"; then
+    ok "admin_state_up false: $TA is down and the guest is cut off"
+else
+    not_ok "admin_state_up false" "down: $down"
+fi
+dpa_once "$TMP/s.json" >/dev/null
+if wait_ping "$GA" "$IPB"; then ok "admin_state_up true again: traffic back"; else not_ok "admin_state_up true again: traffic back"; fi
 
 # ---- 6. port_security false: no rules at all for that port
 mkstate "$TMP/s-open.json" b_secure=false
