@@ -13,9 +13,6 @@
 #include <unistd.h>
 
 
-/* Linked in when src/network/dataplane/linuxbridge.c is built. */
-#pragma weak nb_dp_linuxbridge_driver
-
 /* The drivers by name; a known name whose driver is not linked into this
  * build reads as NULL. */
 static const struct {
