@@ -362,5 +362,19 @@ else
     not_ok "an empty state removes everything" "devices $left, chains $chains"
 fi
 
+# ---- 12. the same through the network API: tests/dataplane/api.sh, in
+# the host namespace (its own daemon, ports and guests); its tests count
+echo "# tests/dataplane/api.sh (the network API drives the data plane)"
+NUBIS_ABS=$NUBIS
+case "$NUBIS_ABS" in /*) ;; *) NUBIS_ABS="$ROOT/$NUBIS_ABS" ;; esac
+nsenter --net="/run/netns/$HOST" env HOST_NS="$HOST" DP_APPLY="$DPA" NUBIS="$NUBIS_ABS" \
+    bash "$ROOT/tests/dataplane/api.sh" </dev/null 2>&1 | tee "$TMP/api.log" | sed 's/^/  /'
+if [[ $(tail -n 1 "$TMP/api.log") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    PASS=$((PASS + BASH_REMATCH[1]))
+    FAIL=$((FAIL + BASH_REMATCH[2]))
+else
+    not_ok "tests/dataplane/api.sh did not finish"
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
