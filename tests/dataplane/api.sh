@@ -161,7 +161,9 @@ PINGER=$!
 sleep 1
 kill -9 "$PID"
 wait "$PID" 2>/dev/null
+# a stray of this daemon (its alias): a port it no longer has
 ip -n "$HOST_NS" link add "tapstray$$" type veth peer name "tapstray$$p"
+ip -n "$HOST_NS" link set dev "tapstray$$" alias "$(ip -j link show "$TA" | jq -r '.[0].ifalias')"
 sleep 2
 mark=$(($(wc -l <"$LOG") + 1))
 "$NUBIS" serve --state-dir "$STATE" --listen "$LISTEN" >>"$LOG" 2>&1 &

@@ -135,7 +135,8 @@ struct nb_dp_driver {
      * while it runs ip/nft and (re)starts dnsmasq.  Not called
      * concurrently (the caller serialises).  Works in the caller's
      * network namespace: there, every "brq*" bridge and "tap*" veth/tap
-     * the state does not name is removed.  Returns 0, -EINVAL (a bad or
+     * it made (they carry the alias "nubis:" + a hash of 'state_dir')
+     * that the state does not name is removed; no other device is.  Returns 0, -EINVAL (a bad or
      * clashing name or address: nothing was changed), or another negative
      * errno (retry later: what could be done was done, and never a device
      * without its rules). */

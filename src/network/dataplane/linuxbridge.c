@@ -10,7 +10,8 @@
  * then the nft transaction (rules are keyed by device name, so they are in
  * place before a new device exists), then devices are created or fixed,
  * then DHCP.  Everything runs in the network namespace of the calling
- * process. */
+ * process; the devices we make carry an alias naming this driver
+ * instance, and only those are ever removed. */
 #include "network/dataplane/dp.h"
 
 #include "core/core.h"
@@ -18,6 +19,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,11 @@
 struct nb_dp_lb {
     struct nb_dp_dhcp *dhcp;
     struct nb_dp_nft *nft;
+    /* The alias ("nubis:" + a hash of the state dir) our devices carry:
+     * only devices with it are ever removed, so a tap0 of someone else, or
+     * the devices of another nubis (another state dir) in the same
+     * namespace, are never touched. */
+    char alias[32];
 };
 
 /* ---- addresses */
@@ -338,10 +345,14 @@ static void nb_dp_host_mac(const char *mac, char out[18])
     snprintf(out, 18, "fe%s", mac + 2);
 }
 
-/* Whether 'name' is ours: one of our prefixes, and the right kind. */
-static bool nb_dp_link_ours(const char *name, const char *kind)
+/* Whether 'link' is ours: one of our prefixes, the right kind, and our
+ * alias. */
+static bool nb_dp_link_ours(const json_t *link, const char *alias)
 {
-    if (!name || !kind)
+    const char *name = nb_json_str(link, "ifname"), *kind = nb_dp_link_kind(link);
+    const char *ifalias = nb_json_str(link, "ifalias");
+
+    if (!name || !kind || !ifalias || strcmp(ifalias, alias) != 0)
         return false;
     if (strncmp(name, NB_DP_BRIDGE_PREFIX, strlen(NB_DP_BRIDGE_PREFIX)) == 0)
         return strcmp(kind, "bridge") == 0;
@@ -353,7 +364,7 @@ static bool nb_dp_link_ours(const char *name, const char *kind)
 /* Commands that remove the devices of ours 'want' does not name, or that
  * have the wrong kind (recreated later), into 'del'. */
 static void nb_dp_links_strays(const json_t *links, const struct nb_dp_dev *want,
-                               size_t nwant, struct nb_buf *del)
+                               size_t nwant, const char *alias, struct nb_buf *del)
 {
     struct nb_map *gone = nb_map_new(NULL);
     const json_t *l;
@@ -365,7 +376,7 @@ static void nb_dp_links_strays(const json_t *links, const struct nb_dp_dev *want
         bool keep = false;
 
         /* deleting one end of a veth deletes the other */
-        if (!nb_dp_link_ours(name, kind) || (peer && nb_map_find(gone, peer, NULL)))
+        if (!nb_dp_link_ours(l, alias) || (peer && nb_map_find(gone, peer, NULL)))
             continue;
         for (j = 0; j < nwant && !keep; j++) {
             /* a veth peer still in our namespace belongs to its pair */
@@ -395,7 +406,7 @@ static const json_t *nb_dp_link_find(const json_t *links, const char *name)
 /* Commands that create the missing devices of 'want' and fix the others
  * (MTU, bridge, up/down) into 'b'. */
 static void nb_dp_links_fix(const json_t *links, const struct nb_dp_dev *want,
-                            size_t nwant, struct nb_buf *b)
+                            size_t nwant, const char *alias, struct nb_buf *b)
 {
     for (size_t i = 0; i < nwant; i++) {
         const struct nb_dp_dev *d = &want[i];
@@ -432,6 +443,8 @@ static void nb_dp_links_fix(const json_t *links, const struct nb_dp_dev *want,
             nb_buf_printf(&set, " master %s", d->master);
         if (!l || nb_dp_link_up(l) != d->up)
             nb_buf_printf(&set, " %s", d->up ? "up" : "down");
+        if (!l || !nb_json_str(l, "ifalias") || strcmp(nb_json_str(l, "ifalias"), alias) != 0)
+            nb_buf_printf(b, "link set dev %s alias %s\n", d->name, alias);
         if (set.len)
             nb_buf_printf(b, "link set dev %s%s\n", d->name, set.buf);
         nb_buf_free(&set);
@@ -511,6 +524,14 @@ static int nb_dp_lb_init(const char *state_dir, void **dp)
         return -EIO;
     }
     lb->nft = nb_dp_nft_new();
+    {
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (const char *c = state_dir; *c; c++)
+            h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+        snprintf(lb->alias, sizeof(lb->alias), "nubis:%08llx",
+                 (unsigned long long)(h & 0xffffffffULL));
+    }
     *dp = lb;
     return 0;
 }
@@ -537,7 +558,7 @@ static int nb_dp_lb_apply(void *dp, const struct nb_dp_state *st)
     r = nb_dp_links_read(&links);
     if (r < 0)
         goto out;
-    nb_dp_links_strays(links, want, nwant, &del);
+    nb_dp_links_strays(links, want, nwant, lb->alias, &del);
     /* a stray that cannot be removed does not stop the rest */
     nb_dp_ip_batch(NULL, del.buf);
     r = nb_dp_nft_sync(lb->nft, st, NULL, NULL);
@@ -549,7 +570,7 @@ static int nb_dp_lb_apply(void *dp, const struct nb_dp_state *st)
         if (r < 0)
             goto out;
     }
-    nb_dp_links_fix(links, want, nwant, &fix);
+    nb_dp_links_fix(links, want, nwant, lb->alias, &fix);
     nb_dp_links_physical(links, st, &fix);
     r = nb_dp_ip_batch(NULL, fix.buf);
     if (r < 0)
