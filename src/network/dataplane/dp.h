@@ -7,6 +7,7 @@
 #include "network/dataplane/driver.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 /* The nftables table name, in the bridge and inet families. */
 #define NB_DP_TABLE "nubis"
@@ -94,6 +95,10 @@ int nb_dp_cidr_parse(const char *s, bool mask, int *family,
 int nb_dp_cidr_norm(const char *s, char out[64]);
 /* The prefix length of the subnet of 'cidr' ("10.0.0.0/24" -> 24), or -1. */
 int nb_dp_cidr_len(const char *cidr);
+/* FNV-1a of 's' (NULL: nothing) continuing from 'h' (NB_DP_FNV_INIT to
+ * start): chain hashes and the device alias. */
+#define NB_DP_FNV_INIT 0xcbf29ce484222325ULL
+uint64_t nb_dp_fnv(uint64_t h, const char *s);
 /* Whether an `ip -j link/addr` entry has the UP flag. */
 bool nb_dp_link_up(const json_t *link);
 /* The subnet of 'net' that contains 'ip', or NULL. */

@@ -524,14 +524,8 @@ static int nb_dp_lb_init(const char *state_dir, void **dp)
         return -EIO;
     }
     lb->nft = nb_dp_nft_new();
-    {
-        uint64_t h = 0xcbf29ce484222325ULL;
-
-        for (const char *c = state_dir; *c; c++)
-            h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-        snprintf(lb->alias, sizeof(lb->alias), "nubis:%08llx",
-                 (unsigned long long)(h & 0xffffffffULL));
-    }
+    snprintf(lb->alias, sizeof(lb->alias), "nubis:%08llx",
+             (unsigned long long)(nb_dp_fnv(NB_DP_FNV_INIT, state_dir) & 0xffffffffULL));
     *dp = lb;
     return 0;
 }

@@ -139,7 +139,7 @@ static void nb_nft_split(const char *k, char family[16], const char **rest)
     *rest = k[n] ? k + n + 1 : k + n;
 }
 
-static uint64_t nb_nft_fnv(uint64_t h, const char *s)
+uint64_t nb_dp_fnv(uint64_t h, const char *s)
 {
     for (; s && *s; s++) {
         h ^= (unsigned char)*s;
@@ -175,11 +175,11 @@ static struct nb_nft_chain *nb_nft_chain_new(struct nb_nft *m, const char *famil
 
 static void nb_nft_chain_seal(struct nb_nft_chain *c)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = NB_DP_FNV_INIT;
 
-    h = nb_nft_fnv(h, c->spec);
-    h = nb_nft_fnv(h, "|");
-    h = nb_nft_fnv(h, c->rules.buf);
+    h = nb_dp_fnv(h, c->spec);
+    h = nb_dp_fnv(h, "|");
+    h = nb_dp_fnv(h, c->rules.buf);
     snprintf(c->hash, sizeof(c->hash), "%016llx", (unsigned long long)h);
 }
 
