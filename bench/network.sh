@@ -12,7 +12,8 @@
 # Environment:
 #   NUBIS                  the executable (default build/nubis)
 #   NUBIS_DATAPLANE        [network] dataplane_driver of the daemon (default
-#                          none; linuxbridge needs root and the driver)
+#                          none; linuxbridge needs root and a built dp-apply,
+#                          and runs everything in a private namespace)
 #   NUBIS_DB, NUBIS_PG_URI as for tests/api/run.sh (default sqlite)
 #   BENCH_PORTS            ports created for the rate (default 2000)
 #   BENCH_CLIENTS          concurrent clients for the creates (default 16)
@@ -25,9 +26,38 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
-. "$ROOT/tests/api/daemon.sh"
 export NUBIS_DATAPLANE=${NUBIS_DATAPLANE:-none}
-trap daemon_cleanup EXIT
+
+# With the Linux bridge driver (root), the whole run goes into a private
+# network namespace: the ports' taps, the bridge and the DHCP server are
+# made there, and removed afterwards through the driver itself (an empty
+# desired state applied with dp-apply on the daemon's state).
+if [ "$NUBIS_DATAPLANE" = linuxbridge ] && [ -z "${NB_BENCH_NS:-}" ]; then
+    export NB_BENCH_NS=nbbench-$$
+    for b in build-bench build build-test; do
+        [ -x "$ROOT/$b/tests/dataplane/dp-apply" ] &&
+            { export DP_APPLY=${DP_APPLY:-$ROOT/$b/tests/dataplane/dp-apply}; break; }
+    done
+    [ -n "${DP_APPLY:-}" ] || { echo "bench: dp-apply is not built (see bench/run.sh)" >&2; exit 1; }
+    ip netns add "$NB_BENCH_NS" || exit 1
+    ip -n "$NB_BENCH_NS" link set lo up
+    nsenter --net="/run/netns/$NB_BENCH_NS" "$0" "$@"
+    rc=$?
+    ip netns del "$NB_BENCH_NS"
+    exit "$rc"
+fi
+
+. "$ROOT/tests/api/daemon.sh"
+bench_cleanup() {
+    if [ -n "${NB_BENCH_NS:-}" ] && [ -d "${STATE:-}/network" ]; then
+        [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+        echo '{}' >"$STATE/empty.json"
+        "$DP_APPLY" --state-dir "$STATE/network" "$STATE/empty.json" >/dev/null 2>&1 ||
+            echo "bench: the data plane was not emptied (state in $STATE)" >&2
+    fi
+    daemon_cleanup
+}
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 daemon_start nubis-bench-net

@@ -6,7 +6,8 @@
 #
 # It builds what the benchmarks run, once: the release daemon (build/,
 # `make`) and, for the data plane, a release build of the test tool dp-apply
-# (build-bench/, -Dtests=true).  Each area's own script says what it
+# (build-bench/, -Dtests=true).  The network bench runs twice: with the
+# Linux bridge data plane (in a private namespace) and API only.  Each area's own script says what it
 # measures and which environment variables it takes: bench/identity.sh,
 # bench/image.sh, bench/object.sh, bench/network.sh, bench/dataplane.sh.
 # The data plane bench needs root (it works in a private namespace).
@@ -21,7 +22,7 @@ failed=()
 
 make -s build >/dev/null || { echo "bench: make failed" >&2; exit 1; }
 case " $AREAS " in
-*" dataplane "*)
+*" dataplane "*|*" network "*)
     if [ ! -f build-bench/build.ninja ]; then
         meson setup build-bench -Dbuildtype=release -Dtests=true >/dev/null || exit 1
     fi
@@ -33,11 +34,12 @@ for area in $AREAS; do
     script=bench/$area.sh
     [ -x "$script" ] || { echo "bench: no such area '$area'" >&2; failed+=("$area"); continue; }
     printf '\n=== %s (%s)\n' "$area" "$script"
-    if [ "$area" = dataplane ]; then
-        DP_APPLY=${DP_APPLY:-$ROOT/build-bench/tests/dataplane/dp-apply} "$script" || failed+=("$area")
-    else
-        "$script" || failed+=("$area")
-    fi
+    case $area in
+    dataplane) DP_APPLY=${DP_APPLY:-$ROOT/build-bench/tests/dataplane/dp-apply} "$script" ;;
+    # the port create rate with the data plane bound, then API only
+    network) NUBIS_DATAPLANE=linuxbridge "$script" && NUBIS_DATAPLANE=none "$script" ;;
+    *) "$script" ;;
+    esac || failed+=("$area")
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
