@@ -22,7 +22,7 @@
 #
 # Environment: NUBIS (its directory holds tests/dataplane/dp-apply),
 # DP_APPLY (the tool itself), NUBIS_KEEP=1 keeps the temp dir.  Needs
-# root, ip, nft, dnsmasq, busybox (udhcpc), ping, jq, nsenter.  The last
+# root, ip, nft, dnsmasq, busybox (udhcpc), ping, jq, nsenter, conntrack.  The last
 # line is "N passed, M failed"; the exit status is non-zero when M > 0.
 set -u
 
@@ -40,7 +40,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-for tool in ip nft dnsmasq busybox ping jq nsenter; do
+for tool in ip nft dnsmasq busybox ping jq nsenter conntrack; do
     command -v "$tool" >/dev/null || { log "$tool is missing (tests/dataplane/packages)"; echo "0 passed, 1 failed"; exit 1; }
 done
 [ -x "$DPA" ] || { log "$DPA is not built (configure with -Dtests=true)"; echo "0 passed, 1 failed"; exit 1; }
@@ -196,6 +196,34 @@ else
 fi
 dpa_once "$TMP/s.json" >/dev/null
 if ping_ok "$GA" "$IPB"; then ok "ping again once the rule is back"; else not_ok "ping again once the rule is back"; fi
+
+# ---- 3b. an ongoing ping (one conntrack entry, established) goes on while
+# the ICMP rule exists and stops within the apply that removes it: the
+# driver deletes the port's connections in the network's conntrack zone
+in_a ping -D -i 0.1 -W 1 "$IPB" >"$TMP/ping-ct.log" 2>&1 &
+pinger=$!
+sleep 1.5
+dpa_once "$TMP/s.json" >/dev/null
+t0=$(date +%s.%N)
+dpa_once "$TMP/s-noicmp.json" >/dev/null
+t1=$(date +%s.%N)
+sleep 1.5
+kill "$pinger"
+wait "$pinger" 2>/dev/null
+# replies (their timestamps) before the removal and after it
+read -r before after last < <(awk -v t0="$t0" -v t1="$t1" '
+    /bytes from/ { ts = substr($1, 2, length($1) - 2) + 0
+                   if (ts < t0) b++; else if (ts > t1) a++; if (ts > l) l = ts }
+    END { printf "%d %d %.3f\n", b, a, l }' "$TMP/ping-ct.log")
+stop_ms=$(awk -v l="$last" -v t0="$t0" 'BEGIN { printf "%d", (l - t0) * 1000 }')
+if [ "$before" -ge 10 ] && [ "$after" = 0 ]; then
+    ok "an ongoing ping ($before replies) stops within the apply removing its rule (last reply $stop_ms ms after the apply began; 0 replies after it)"
+else
+    not_ok "an ongoing ping stops when its rule is removed" "$before replies before, $after after"
+fi
+echo "# conntrack: ongoing ping's last reply ${stop_ms} ms after the removing apply began ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }') ms apply)"
+dpa_once "$TMP/s.json" >/dev/null
+if wait_ping "$GA" "$IPB"; then ok "ping again once the rule is back"; else not_ok "ping again once the rule is back (after 3b)"; fi
 
 # ---- 4. the same state again: nothing is touched, whether a fresh
 # process compares with the kernel or a running one with its last

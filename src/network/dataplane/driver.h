@@ -5,7 +5,10 @@
  * the host match it.  The same call serves every change and the reconcile
  * at start: the driver diffs against what exists (bridges, tap/veth
  * devices, nftables tables, dnsmasq processes) and touches only what
- * differs, so traffic never stops for what is already right.
+ * differs, so traffic never stops for what is already right.  When a
+ * port's filtering changes (its group's rules, its groups, a remote
+ * group's members), its established connections are deleted, so a flow a
+ * removed rule allowed stops (still-allowed ones are re-admitted as new).
  *
  * Everything here is borrowed for the duration of the call: a driver copies
  * what it keeps.  Implementations: linuxbridge.c (Linux bridge + veth/tap +

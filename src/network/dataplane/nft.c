@@ -23,7 +23,9 @@
  * rule change rewrites one chain.  Each network has its own conntrack
  * zone (inet prerouting at raw priority, by bridge name: the iifname of
  * bridged packets there), so networks with the same addresses never
- * share a connection.
+ * share a connection.  After a transaction, the connections (in their
+ * zone, via the conntrack tool) of every port whose filtering changed are
+ * deleted, as Neutron does: a flow only a removed rule allowed stops.
  *
  * Diffing: every chain starts with `continue comment "nb:<hash>"`, the
  * hash of its definition.  A chain whose hash matches is not touched; one
@@ -943,6 +945,129 @@ static void nb_nft_remember(struct nb_dp_nft *c, struct nb_nft *m)
     c->valid = true;
 }
 
+/* ---- conntrack: established flows a change no longer allows */
+
+/* Whether the kernel's set 'cur' (elements joined by ",") has an element
+ * that 's' no longer has. */
+static bool nb_nft_set_lost(const struct nb_nft_set *s, const char *cur)
+{
+    char *copy = nb_xstrdup(cur), *save = NULL;
+    bool lost = false;
+
+    for (char *e = strtok_r(copy, ",", &save); e && !lost; e = strtok_r(NULL, ",", &save)) {
+        lost = true;
+        for (size_t j = 0; j < s->nelems && lost; j++)
+            lost = strcmp(s->elems[j], e) != 0;
+    }
+    free(copy);
+    return lost;
+}
+
+/* The names of the inet chains the transaction rewrote (they were in the
+ * kernel with other rules) and "rg:<group>" for each remote-group set
+ * that lost an address, in a new map the caller frees. */
+static struct nb_map *nb_nft_changed(const struct nb_nft *m)
+{
+    struct nb_map *changed = nb_map_new(NULL);
+
+    for (size_t i = 0; i < m->nchains; i++) {
+        const struct nb_nft_chain *c = &m->chains[i];
+        char *key = nb_xasprintf("%s %s", c->family, c->name);
+        const char *h = nb_nft_dict_get(&m->cur_chains, key);
+
+        if (c->kind != NB_NFT_BASE && strcmp(c->family, "inet") == 0 && h &&
+            strcmp(h, c->hash) != 0)
+            nb_map_set(changed, c->name, NULL);
+        free(key);
+    }
+    for (size_t i = 0; i < m->nsets; i++) {
+        char *key = nb_xasprintf("%s %s", m->sets[i].family, m->sets[i].name);
+        const char *cur = nb_nft_dict_get(&m->cur_sets, key);
+
+        free(key);
+        if (cur && *cur && nb_nft_set_lost(&m->sets[i], cur)) {
+            key = nb_xasprintf("rg:%s", m->sets[i].name + 4);
+            nb_map_set(changed, key, NULL);
+            free(key);
+        }
+    }
+    return changed;
+}
+
+/* Whether a rewritten chain or a shrunk set of 'changed' filters 'p'. */
+static bool nb_nft_port_changed(const struct nb_map *changed,
+                                const struct nb_dp_state *st,
+                                const struct nb_dp_port *p)
+{
+    /* prefix, suffix: eg-/in-<port>, sg-<group>-eg/-in, rg:<remote group> */
+    static const char *const kinds[][2] = {
+        {"eg-", ""}, {"in-", ""}, {"sg-", "-eg"}, {"sg-", "-in"}, {"rg:", ""}};
+    bool hit = false;
+
+    for (size_t g = 0; g <= p->ngroups && !hit; g++) {
+        const struct nb_dp_group *grp = g ? nb_nft_group(st, p->groups[g - 1]) : NULL;
+
+        for (size_t k = g ? 2 : 0; k < (g ? 4 : 2) && !hit; k++) {
+            char *name = nb_xasprintf("%s%s%s", kinds[k][0],
+                                      g ? p->groups[g - 1] : p->id, kinds[k][1]);
+
+            hit = nb_map_find(changed, name, NULL);
+            free(name);
+        }
+        for (size_t r = 0; grp && r < grp->nrules && !hit; r++) {
+            char *name;
+
+            if (!grp->rules[r].remote_group)
+                continue;
+            name = nb_xasprintf("%s%s", kinds[4][0], grp->rules[r].remote_group);
+            hit = nb_map_find(changed, name, NULL);
+            free(name);
+        }
+    }
+    return hit;
+}
+
+/* After a transaction: deletes, in the network's conntrack zone, the
+ * connections of every port whose filtering changed (a group's rules, its
+ * groups, a remote group's members), as Neutron does, so a flow a removed
+ * rule allowed stops.  Still-allowed flows are re-evaluated as new and
+ * go on.  Fails quietly (no conntrack tool: established flows stay). */
+static void nb_nft_ct_flush(const struct nb_nft *m, const struct nb_dp_state *st)
+{
+    struct nb_map *changed = nb_nft_changed(m);
+    size_t flushed = 0;
+
+    for (size_t i = 0; i < st->nports; i++) {
+        const struct nb_dp_port *p = &st->ports[i];
+        const struct nb_dp_network *net = NULL;
+        const char *zone;
+        char *key;
+
+        for (size_t n = 0; n < st->nnetworks && !net; n++)
+            if (strcmp(st->networks[n].id, p->network_id) == 0)
+                net = &st->networks[n];
+        if (!p->port_security || !net || !nb_nft_port_changed(changed, st, p))
+            continue;
+        key = nb_xasprintf("inet bridge-zone %s", net->bridge);
+        zone = nb_nft_dict_get(&m->elems, key);
+        for (size_t a = 0; zone && a < p->nips + p->npairs; a++) {
+            const char *ip = a < p->nips ? p->ips[a] : p->pairs[a - p->nips].ip;
+
+            for (int d = 0; d < 2 && !strchr(ip, '/'); d++) {
+                const char *argv[] = {"conntrack", "-D", "-w", zone,
+                                      d ? "-d" : "-s", ip, NULL};
+
+                nb_dp_run(argv, NULL, NULL, true);   /* exits 1 when none */
+            }
+        }
+        flushed++;
+        free(key);
+    }
+    if (flushed)
+        nb_info("dataplane: conntrack: connections of %zu port(s) deleted", flushed);
+    nb_map_free(changed);
+}
+
 int nb_dp_nft_sync(struct nb_dp_nft *cache, const struct nb_dp_state *state,
                    const json_t *current, char **script)
 {
@@ -1008,7 +1133,9 @@ int nb_dp_nft_sync(struct nb_dp_nft *cache, const struct nb_dp_state *state,
         r = nb_dp_run(argv, tx.buf, NULL, false);
         if (r < 0)
             nb_error("dataplane: the nftables transaction failed; nothing changed");
-        else if (cache)
+        if (r == 0)
+            nb_nft_ct_flush(&m, state);
+        if (r == 0 && cache)
             nb_nft_remember(cache, &m);
     }
     nb_buf_free(&tx);
