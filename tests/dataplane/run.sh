@@ -8,7 +8,9 @@
 #     port's veth pair;
 #   - qdhcp-<network>: made by the driver for dnsmasq.
 # Checks: DHCP hands both guests their assigned IPs; ICMP passes with an
-# ingress ICMP rule and not without it; a changed MAC, IP or ARP sender is
+# ingress ICMP rule and not without it; an ongoing ping stops within the
+# apply that removes its rule, or drops its sender from the rule's remote
+# group (conntrack entries deleted), and resumes once allowed; a changed MAC, IP or ARP sender is
 # dropped; admin_state_up false cuts the port off; port_security false
 # leaves no rules; a rule change is one atomic transaction (no loss
 # while rules are swapped back and forth); killing the apply process and
@@ -100,10 +102,12 @@ in_b() { ip netns exec "$GB" "$@"; }
 
 # mkstate FILE [key=value...]: the desired state.  Keys: icmp (1: an
 # ingress ICMP rule), b_secure (true/false), icmp_prefix (the ICMP rule's
-# remote_ip_prefix), extra_host (1: a third DHCP host entry), a_up (port
-# a's admin_up).
+# remote_ip_prefix), icmp_rg (1: the ICMP rule's remote group is the
+# group itself), member_a (0: a's IP is not in the group's member IPs),
+# extra_host (1: a third DHCP host entry), a_up (port a's admin_up).
 mkstate() {
     local file=$1 icmp=1 b_secure=true icmp_prefix=null extra_host=0 a_up=true kv
+    local icmp_rg=null members='[]'
     shift
     for kv in "$@"; do
         case $kv in
@@ -112,12 +116,15 @@ mkstate() {
         icmp_prefix=*) icmp_prefix=\"${kv#icmp_prefix=}\" ;;
         extra_host=*) extra_host=${kv#extra_host=} ;;
         a_up=*) a_up=${kv#a_up=} ;;
+        icmp_rg=1) icmp_rg=\"$G1\" ;;
+        member_a=0) members='["a"]' ;;
         esac
     done
     jq -n --arg net "$NET" --arg pa "$PA" --arg pb "$PB" --arg dhcp "$DHCP" \
         --arg g1 "$G1" --arg ipa "$IPA" --arg ipb "$IPB" --arg maca "$MACA" \
         --arg macb "$MACB" --argjson icmp "$icmp" --argjson bsec "$b_secure" \
-        --argjson prefix "$icmp_prefix" --argjson extra "$extra_host" --argjson aup "$a_up" '
+        --argjson prefix "$icmp_prefix" --argjson extra "$extra_host" --argjson aup "$a_up" \
+        --argjson rg "$icmp_rg" --argjson drop "$members" '
     {networks: [{id: $net, mtu: 1400, admin_up: true, network_type: "local",
        subnets: [{id: ("s-" + $net), cidr: "10.201.0.0/24", ip_version: 4,
                   gateway_ip: "10.201.0.1", enable_dhcp: true,
@@ -132,14 +139,15 @@ mkstate() {
               admin_up: $aup, port_security: true, groups: [$g1]},
              {id: $pb, network_id: $net, vif: "veth", mac: $macb, ips: [$ipb],
               admin_up: true, port_security: $bsec, groups: [$g1]}],
-     groups: [{id: $g1, member_ips: [$ipa, $ipb],
+     groups: [{id: $g1, member_ips: ([$ipa, $ipb] - (if $drop == ["a"] then [$ipa] else [] end)),
                rules: ([{id: "r-eg4", direction: "egress", ethertype: 4},
                         {id: "r-eg6", direction: "egress", ethertype: 6},
                         {id: "r-ssh", direction: "ingress", ethertype: 4,
                          protocol: 6, port_min: 22, port_max: 22,
                          remote_group: $g1}] +
                        (if $icmp == 1 then [{id: "r-icmp", direction: "ingress",
-                         ethertype: 4, protocol: 1, remote_prefix: $prefix}]
+                         ethertype: 4, protocol: 1, remote_prefix: $prefix,
+                         remote_group: $rg}]
                         else [] end))}]}' >"$file"
 }
 
@@ -199,31 +207,43 @@ if ping_ok "$GA" "$IPB"; then ok "ping again once the rule is back"; else not_ok
 
 # ---- 3b. an ongoing ping (one conntrack entry, established) goes on while
 # the ICMP rule exists and stops within the apply that removes it: the
-# driver deletes the port's connections in the network's conntrack zone
-in_a ping -D -i 0.1 -W 1 "$IPB" >"$TMP/ping-ct.log" 2>&1 &
-pinger=$!
-sleep 1.5
+# driver deletes the port's connections in the network's conntrack zone.
+# ongoing_ping_stops WHAT ALLOWED REFUSED: the ping runs under state
+# ALLOWED, then REFUSED is applied.
+ongoing_ping_stops() {
+    local what=$1 t0 t1 before after last stop_ms pinger
+    in_a ping -D -i 0.1 -W 1 "$IPB" >"$TMP/ping-ct.log" 2>&1 &
+    pinger=$!
+    sleep 1.5
+    dpa_once "$2" >/dev/null
+    t0=$(date +%s.%N)
+    dpa_once "$3" >/dev/null
+    t1=$(date +%s.%N)
+    sleep 1.5
+    kill "$pinger"
+    wait "$pinger" 2>/dev/null
+    # replies (their timestamps) before the removal and after it
+    read -r before after last < <(awk -v t0="$t0" -v t1="$t1" '
+        /bytes from/ { ts = substr($1, 2, length($1) - 2) + 0
+                       if (ts < t0) b++; else if (ts > t1) a++; if (ts > l) l = ts }
+        END { printf "%d %d %.3f\n", b, a, l }' "$TMP/ping-ct.log")
+    stop_ms=$(awk -v l="$last" -v t0="$t0" 'BEGIN { printf "%d", (l - t0) * 1000 }')
+    if [ "$before" -ge 10 ] && [ "$after" = 0 ]; then
+        ok "an ongoing ping ($before replies) stops within the apply $what (last reply $stop_ms ms after the apply began; 0 replies after it)"
+    else
+        not_ok "an ongoing ping stops: $what" "$before replies before, $after after"
+    fi
+    echo "# conntrack ($what): last reply ${stop_ms} ms after the apply began ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }') ms apply)"
+    dpa_once "$2" >/dev/null
+    if wait_ping "$GA" "$IPB"; then ok "ping again once allowed ($what)"; else not_ok "ping again once allowed ($what)"; fi
+}
+ongoing_ping_stops "removing its rule" "$TMP/s.json" "$TMP/s-noicmp.json"
+# the ICMP rule allows the group's members: a leaves the member IPs
+mkstate "$TMP/s-rg.json" icmp_rg=1
+mkstate "$TMP/s-rg-nota.json" icmp_rg=1 member_a=0
+ongoing_ping_stops "dropping the sender from the rule's remote group" "$TMP/s-rg.json" \
+    "$TMP/s-rg-nota.json"
 dpa_once "$TMP/s.json" >/dev/null
-t0=$(date +%s.%N)
-dpa_once "$TMP/s-noicmp.json" >/dev/null
-t1=$(date +%s.%N)
-sleep 1.5
-kill "$pinger"
-wait "$pinger" 2>/dev/null
-# replies (their timestamps) before the removal and after it
-read -r before after last < <(awk -v t0="$t0" -v t1="$t1" '
-    /bytes from/ { ts = substr($1, 2, length($1) - 2) + 0
-                   if (ts < t0) b++; else if (ts > t1) a++; if (ts > l) l = ts }
-    END { printf "%d %d %.3f\n", b, a, l }' "$TMP/ping-ct.log")
-stop_ms=$(awk -v l="$last" -v t0="$t0" 'BEGIN { printf "%d", (l - t0) * 1000 }')
-if [ "$before" -ge 10 ] && [ "$after" = 0 ]; then
-    ok "an ongoing ping ($before replies) stops within the apply removing its rule (last reply $stop_ms ms after the apply began; 0 replies after it)"
-else
-    not_ok "an ongoing ping stops when its rule is removed" "$before replies before, $after after"
-fi
-echo "# conntrack: ongoing ping's last reply ${stop_ms} ms after the removing apply began ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }') ms apply)"
-dpa_once "$TMP/s.json" >/dev/null
-if wait_ping "$GA" "$IPB"; then ok "ping again once the rule is back"; else not_ok "ping again once the rule is back (after 3b)"; fi
 
 # ---- 4. the same state again: nothing is touched, whether a fresh
 # process compares with the kernel or a running one with its last
