@@ -15,7 +15,9 @@
 #                          none; linuxbridge needs root and a built dp-apply,
 #                          and runs everything in a private namespace)
 #   NUBIS_DB, NUBIS_PG_URI as for tests/api/run.sh (default sqlite)
-#   BENCH_PORTS            ports created for the rate (default 2000)
+#   BENCH_PORTS            ports created for the rate (default 2000; 1000
+#                          with linuxbridge: a Linux bridge takes at most
+#                          1024 ports, and all of them are on one network)
 #   BENCH_CLIENTS          concurrent clients for the creates (default 16)
 #   BENCH_TOTAL            ports in the database for the GETs (default 10000)
 #   BENCH_GETS             requests per GET row (default 50)
@@ -34,6 +36,7 @@ export NUBIS_DATAPLANE=${NUBIS_DATAPLANE:-none}
 # desired state applied with dp-apply on the daemon's state).
 if [ "$NUBIS_DATAPLANE" = linuxbridge ] && [ -z "${NB_BENCH_NS:-}" ]; then
     export NB_BENCH_NS=nbbench-$$
+    export BENCH_PORTS=${BENCH_PORTS:-1000}
     for b in build-bench build build-test; do
         [ -x "$ROOT/$b/tests/dataplane/dp-apply" ] &&
             { export DP_APPLY=${DP_APPLY:-$ROOT/$b/tests/dataplane/dp-apply}; break; }
