@@ -113,6 +113,8 @@ int nb_obj_account_post(struct nb_req *req)
     long v;
     int r;
 
+    if (nb_req_query(req, "bulk-delete"))
+        return nb_obj_bulk_delete(req);
     if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
         return r;
     if ((quota || nb_req_header(req, "X-Remove-Account-Meta-Quota-Bytes")) && !rq.reseller)

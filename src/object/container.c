@@ -122,7 +122,7 @@ int nb_obj_list_args(struct nb_req *req, struct nb_obj_list_args *a)
     return 0;
 }
 
-static void nb_xml_escape(struct nb_buf *b, const char *s)
+void nb_obj_xml_escape(struct nb_buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -149,7 +149,7 @@ int nb_obj_list_reply(struct nb_req *req, enum nb_obj_fmt fmt, const char *tag,
     }
     if (fmt == NB_OBJ_FMT_XML) {
         nb_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s name=\"", tag);
-        nb_xml_escape(&b, name);
+        nb_obj_xml_escape(&b, name);
         nb_buf_puts(&b, "\">");
         json_array_foreach(items, i, it) {
             const char *key;
@@ -157,9 +157,9 @@ int nb_obj_list_reply(struct nb_req *req, enum nb_obj_fmt fmt, const char *tag,
             const char *sub = nb_json_str(it, "subdir");
             if (sub) {
                 nb_buf_puts(&b, "<subdir name=\"");
-                nb_xml_escape(&b, sub);
+                nb_obj_xml_escape(&b, sub);
                 nb_buf_puts(&b, "\"><name>");
-                nb_xml_escape(&b, sub);
+                nb_obj_xml_escape(&b, sub);
                 nb_buf_puts(&b, "</name></subdir>");
                 continue;
             }
@@ -167,7 +167,7 @@ int nb_obj_list_reply(struct nb_req *req, enum nb_obj_fmt fmt, const char *tag,
             json_object_foreach(it, key, v) {
                 nb_buf_printf(&b, "<%s>", key);
                 if (json_is_string(v))
-                    nb_xml_escape(&b, json_string_value(v));
+                    nb_obj_xml_escape(&b, json_string_value(v));
                 else
                     nb_buf_printf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
                 nb_buf_printf(&b, "</%s>", key);
@@ -537,9 +537,8 @@ out:
     return r;
 }
 
-int nb_obj_container_delete(struct nb_req *req)
+int nb_obj_container_remove(const char *account, const char *container)
 {
-    struct nb_obj_rq rq;
     struct nb_obj_container c = {0};
     struct nb_tx *tx = NULL;
     struct nb_stmt *st = NULL;
@@ -549,24 +548,19 @@ int nb_obj_container_delete(struct nb_req *req)
     int64_t now = nb_now_us() / 1000000;
     int r;
 
-    if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
-        return r;
     if ((r = nb_tx_begin(nb_obj_env->db, true, &tx)) < 0)
         return r;
-    r = nb_obj_container_load(tx, rq.account, rq.container, &c);
-    if (r == -ENOENT)
-        r = nb_req_err(req, 404, "The resource could not be found.");
+    r = nb_obj_container_load(tx, account, container, &c);
     if (r == 0)
         r = nb_tx_query_int(tx, &live, "SELECT COUNT(*) FROM object_objects WHERE account = ? "
                                        "AND container = ? AND (delete_at = 0 OR delete_at > ?)",
-                            "ssi", rq.account, rq.container, now);
+                            "ssi", account, container, now);
     if (r == 0 && live > 0)
-        r = nb_req_err(req, 409, "There was a conflict when trying to complete your "
-                                 "request.");
+        r = -ENOTEMPTY;
     /* what is left has expired: it goes with the container */
     if (r == 0)
         r = nb_tx_query(tx, &st, "SELECT blob FROM object_objects WHERE account = ? AND "
-                                 "container = ?", "ss", rq.account, rq.container);
+                                 "container = ?", "ss", account, container);
     while (r >= 0 && (r = nb_stmt_next(st)) > 0) {
         blobs = nb_xrealloc(blobs, sizeof(*blobs) * (nblobs + 1));
         blobs[nblobs++] = nb_xstrdup(nb_stmt_text(st, 0));
@@ -574,10 +568,10 @@ int nb_obj_container_delete(struct nb_req *req)
     nb_stmt_done(st);
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM object_objects WHERE account = ? AND "
-                                 "container = ?", "ss", rq.account, rq.container);
+                                 "container = ?", "ss", account, container);
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM object_containers WHERE account = ? AND "
-                                 "name = ?", "ss", rq.account, rq.container);
+                                 "name = ?", "ss", account, container);
     if (r == 0) {
         r = nb_tx_commit(tx);
         tx = NULL;
@@ -588,11 +582,27 @@ int nb_obj_container_delete(struct nb_req *req)
         free(blobs[i]);
     }
     free(blobs);
+    nb_tx_rollback(tx);
+    nb_obj_container_clear(&c);
+    return r;
+}
+
+int nb_obj_container_delete(struct nb_req *req)
+{
+    struct nb_obj_rq rq;
+    int r;
+
+    if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
+        return r;
+    r = nb_obj_container_remove(rq.account, rq.container);
+    if (r == -ENOENT)
+        return nb_req_err(req, 404, "The resource could not be found.");
+    if (r == -ENOTEMPTY)
+        return nb_req_err(req, 409, "There was a conflict when trying to complete your "
+                                    "request.");
     if (r == 0) {
         nb_reply_empty(req, 204);
         nb_reply_header(req, "Content-Type", "text/html; charset=UTF-8");
     }
-    nb_tx_rollback(tx);
-    nb_obj_container_clear(&c);
     return r;
 }

@@ -137,10 +137,15 @@ int nb_obj_container_put(struct nb_req *req);
 int nb_obj_container_get(struct nb_req *req);
 int nb_obj_container_post(struct nb_req *req);
 int nb_obj_container_delete(struct nb_req *req);
+/* Deletes an empty container in its own transaction: 0, -ENOENT,
+ * -ENOTEMPTY (live objects), or another -errno; no reply is set. */
+int nb_obj_container_remove(const char *account, const char *container);
 
 /* Listing output: the format the client asked for (?format=, Accept). */
 enum nb_obj_fmt { NB_OBJ_FMT_PLAIN, NB_OBJ_FMT_JSON, NB_OBJ_FMT_XML };
 int nb_obj_list_format(struct nb_req *req, enum nb_obj_fmt *fmt);
+/* Appends 's' to 'b' with XML's special characters escaped. */
+void nb_obj_xml_escape(struct nb_buf *b, const char *s);
 /* Listing parameters: limit, marker, end_marker, prefix, delimiter,
  * reverse (400/412 set). */
 struct nb_obj_list_args {
@@ -183,6 +188,15 @@ int nb_obj_row_remove(struct nb_tx *tx, const char *account, const char *contain
 int nb_obj_object_get(struct nb_req *req);
 int nb_obj_object_post(struct nb_req *req);
 int nb_obj_object_delete(struct nb_req *req);
+/* Deletes rq's object in its own transaction (versioning honoured):
+ * 0, -ENOENT, 1 when 'slo_check' and it is an SLO manifest (nothing
+ * done), or < 0 with the error set on rq->req (authorization). */
+int nb_obj_object_remove(struct nb_obj_rq *rq, bool slo_check);
+#define NB_OBJ_BULK_MAX_DELETES 10000
+#define NB_OBJ_BULK_MAX_FAILED 1000
+/* ---- bulk.c: ?bulk-delete, and /crossdomain.xml */
+int nb_obj_bulk_delete(struct nb_req *req);
+int nb_obj_crossdomain(struct nb_req *req);
 /* The object headers of a GET/HEAD/PUT response. */
 void nb_obj_row_headers(struct nb_req *req, const struct nb_obj_row *r);
 

@@ -417,57 +417,65 @@ static int nb_obj_delete_versioned(struct nb_tx *tx, struct nb_obj_rq *rq,
     return r;
 }
 
-int nb_obj_object_delete(struct nb_req *req)
+int nb_obj_object_remove(struct nb_obj_rq *rq, bool slo_check)
 {
-    struct nb_obj_rq rq;
     struct nb_obj_container c = {0};
     struct nb_obj_row row = {0};
     struct nb_tx *tx = NULL;
-    const char *mm = nb_req_query(req, "multipart-manifest");
     char *blob = NULL;
-    bool exists;
+    bool exists = false;
     int r;
 
-    if ((r = nb_obj_rq_init(req, &rq)) < 0)
-        return r;
     if ((r = nb_tx_begin(nb_obj_env->db, true, &tx)) < 0)
         return r;
-    r = nb_obj_container_load(tx, rq.account, rq.container, &c);
+    r = nb_obj_container_load(tx, rq->account, rq->container, &c);
     if (r == 0 || r == -ENOENT) {
-        int k = nb_obj_authorize(&rq, NB_OBJ_OP_WRITE, c.meta);
+        int k = nb_obj_authorize(rq, NB_OBJ_OP_WRITE, c.meta);
         if (k < 0)
             r = k;
     }
     if (r == 0) {
-        r = nb_obj_row_load(tx, rq.account, rq.container, rq.object, &row);
+        r = nb_obj_row_load(tx, rq->account, rq->container, rq->object, &row);
         exists = r == 0;
         if (r == -ENOENT)
             r = 0;
     }
-    if (r == 0 && exists && mm && strcmp(mm, "delete") == 0 && nb_obj_row_is_slo(&row)) {
-        nb_tx_rollback(tx);
-        tx = NULL;
-        r = nb_obj_slo_delete(req, &rq);
+    if (r == 0 && exists && slo_check && nb_obj_row_is_slo(&row)) {
+        r = 1;
         goto out;
     }
     if (r == 0)
-        r = nb_obj_delete_versioned(tx, &rq, &c, exists, row.size, row.modified, &blob);
-    if (r == -ENOENT)
-        r = nb_req_err(req, 404, "The resource could not be found.");
+        r = nb_obj_delete_versioned(tx, rq, &c, exists, row.size, row.modified, &blob);
     if (r == 0) {
         r = nb_tx_commit(tx);
         tx = NULL;
     }
     if (r == 0 && blob)
         nb_blob_delete(nb_obj_env->blobs, NB_OBJ_NS, blob);
-    if (r == 0) {
-        nb_reply_empty(req, 204);
-        nb_reply_header(req, "Content-Type", "text/html; charset=UTF-8");
-    }
 out:
     nb_tx_rollback(tx);
     free(blob);
     nb_obj_row_clear(&row);
     nb_obj_container_clear(&c);
+    return r;
+}
+
+int nb_obj_object_delete(struct nb_req *req)
+{
+    struct nb_obj_rq rq;
+    const char *mm = nb_req_query(req, "multipart-manifest");
+    int r;
+
+    if ((r = nb_obj_rq_init(req, &rq)) < 0)
+        return r;
+    r = nb_obj_object_remove(&rq, mm && strcmp(mm, "delete") == 0);
+    if (r == 1)
+        return nb_obj_slo_delete(req, &rq);
+    if (r == -ENOENT)
+        return nb_req_err(req, 404, "The resource could not be found.");
+    if (r == 0) {
+        nb_reply_empty(req, 204);
+        nb_reply_header(req, "Content-Type", "text/html; charset=UTF-8");
+    }
     return r;
 }
