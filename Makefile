@@ -16,7 +16,7 @@ TEST_BUILD ?= build-test
 # bench/packages (one name a line); `make test` installs those too.
 BUILD_PKGS = meson ninja-build gcc pkg-config libc6-dev libmicrohttpd-dev \
              libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev \
-             uuid-dev libinih-dev
+             uuid-dev libinih-dev zlib1g-dev libbz2-dev
 RUN_PKGS   = python3-openstackclient python3-swiftclient dnsmasq-base nftables iproute2 conntrack
 TEST_PKGS  = libcmocka-dev postgresql-15 postgresql-client-15 \
              python3-openstackclient python3-requests curl jq wrk procps iproute2

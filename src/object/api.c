@@ -25,6 +25,7 @@ struct nb_obj_limits nb_obj_limits;
 static int nb_obj_info(struct nb_req *req);
 static int nb_obj_healthcheck(struct nb_req *req);
 static int nb_obj_account_delete(struct nb_req *req);
+static int nb_obj_account_put(struct nb_req *req);
 
 static const struct nb_route nb_object_routes[] = {
     R("GET", "/info", nb_obj_info),
@@ -32,6 +33,7 @@ static const struct nb_route nb_object_routes[] = {
     R("GET", "/v1/{account}", nb_obj_account_get),
     R("POST", "/v1/{account}", nb_obj_account_post),
     R("DELETE", "/v1/{account}", nb_obj_account_delete),
+    R("PUT", "/v1/{account}", nb_obj_account_put),
     R("GET", "/crossdomain.xml", nb_obj_crossdomain),
     R("GET", "/v1/{account}/{container}", nb_obj_container_get),
     R("PUT", "/v1/{account}/{container}", nb_obj_container_put),
@@ -301,6 +303,8 @@ static int nb_obj_info(struct nb_req *req)
         " \"account_quotas\": {}, \"container_quotas\": {},"
         " \"bulk_delete\": {\"max_deletes_per_request\": %d,"
         " \"max_failed_deletes\": %d}, \"crossdomain\": {},"
+        " \"bulk_upload\": {\"max_containers_per_extraction\": %d,"
+        " \"max_failed_extractions\": %d},"
         " \"versioned_writes\": {\"allowed_flags\": [\"x-versions-location\","
         " \"x-history-location\"]}}",
         (long long)nb_obj_limits.max_file_size, NB_OBJ_MAX_META_NAME,
@@ -308,7 +312,8 @@ static int nb_obj_info(struct nb_req *req)
         NB_OBJ_MAX_HEADER, NB_OBJ_MAX_OBJECT_NAME, nb_obj_limits.listing_limit,
         nb_obj_limits.listing_limit, NB_OBJ_MAX_ACCOUNT_NAME, NB_OBJ_MAX_CONTAINER_NAME,
         NB_OBJ_SLO_MAX_SEGMENTS, NB_OBJ_SLO_MAX_MANIFEST, NB_OBJ_DLO_MAX_SEGMENTS,
-        NB_OBJ_BULK_MAX_DELETES, NB_OBJ_BULK_MAX_FAILED);
+        NB_OBJ_BULK_MAX_DELETES, NB_OBJ_BULK_MAX_FAILED, NB_OBJ_BULK_MAX_CONTAINERS,
+        NB_OBJ_BULK_MAX_FAILED);
     info = json_loads(text, 0, NULL);
     free(text);
     return nb_reply_json(req, 200, info);
@@ -325,6 +330,20 @@ static int nb_obj_account_delete(struct nb_req *req)
         return nb_obj_bulk_delete(req);
     if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
         return r;
+    nb_reply_header(req, "Allow", "GET, HEAD, POST");
+    return nb_req_err(req, 405, "The method is not allowed for this resource.");
+}
+
+/* PUT on an account: only ?extract-archive= (405 otherwise, as above). */
+static int nb_obj_account_put(struct nb_req *req)
+{
+    struct nb_obj_rq rq;
+    int r;
+
+    if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
+        return r;
+    if (nb_req_query(req, "extract-archive"))
+        return nb_obj_bulk_extract(req, &rq);
     nb_reply_header(req, "Allow", "GET, HEAD, POST");
     return nb_req_err(req, 405, "The method is not allowed for this resource.");
 }

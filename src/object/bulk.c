@@ -9,7 +9,9 @@
  * lines, a path too long) deletes nothing and is said in Response Status. */
 #include "object/internal.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -101,61 +103,73 @@ out:
     free(container);
 }
 
-/* Renders the summary in 'fmt' (a new string). */
-static char *nb_obj_bulk_render(const struct nb_obj_bulk *b, enum nb_obj_fmt fmt)
+/* A summary field's value as text (borrowed or in 'tmp'). */
+static const char *nb_obj_bulk_val(const json_t *v, char tmp[32])
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    snprintf(tmp, 32, "%lld", (long long)json_integer_value(v));
+    return tmp;
+}
+
+char *nb_obj_bulk_render(const json_t *summary, const json_t *errors, enum nb_obj_fmt fmt,
+                         const char *root)
 {
     struct nb_buf out = {0};
+    const char *k;
+    char tmp[32];
     size_t i;
-    json_t *e;
+    json_t *e, *v;
 
     if (fmt == NB_OBJ_FMT_JSON) {
-        json_t *j = json_pack("{s:i,s:i,s:s,s:s,s:O}", "Number Deleted", (json_int_t)b->deleted,
-                              "Number Not Found", (json_int_t)b->not_found,
-                              "Response Body", b->body, "Response Status", b->status,
-                              "Errors", b->errors);
-        char *s = json_dumps(j, JSON_SORT_KEYS);
+        json_t *j = json_deep_copy(summary);
+        char *s;
+        json_object_set_new(j, "Errors", json_deep_copy(errors));
+        s = json_dumps(j, JSON_SORT_KEYS);
         json_decref(j);
         return s;
     }
-    if (fmt == NB_OBJ_FMT_XML) {
-        nb_buf_printf(&out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<delete>\n"
-                            "<number_deleted>%ld</number_deleted>\n"
-                            "<number_not_found>%ld</number_not_found>\n<response_body>",
-                      b->deleted, b->not_found);
-        nb_obj_xml_escape(&out, b->body);
-        nb_buf_printf(&out, "</response_body>\n<response_status>%s</response_status>\n"
-                            "<errors>\n", b->status);
-        json_array_foreach(b->errors, i, e) {
-            nb_buf_puts(&out, "<object><name>");
-            nb_obj_xml_escape(&out, json_string_value(json_array_get(e, 0)));
-            nb_buf_printf(&out, "</name><status>%s</status></object>\n",
-                          json_string_value(json_array_get(e, 1)));
+    if (fmt == NB_OBJ_FMT_XML)
+        nb_buf_printf(&out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s>\n", root);
+    /* jansson keeps insertion order: callers add the keys sorted */
+    json_object_foreach((json_t *)summary, k, v) {
+        if (fmt != NB_OBJ_FMT_XML) {
+            nb_buf_printf(&out, "%s: %s\n", k, nb_obj_bulk_val(v, tmp));
+            continue;
         }
-        nb_buf_puts(&out, "</errors>\n</delete>\n");
-        return nb_buf_steal(&out);
+        char *tag = nb_xstrdup(k);
+        for (char *c = tag; *c; c++)
+            *c = *c == ' ' ? '_' : (char)tolower((unsigned char)*c);
+        nb_buf_printf(&out, "<%s>", tag);
+        nb_obj_xml_escape(&out, nb_obj_bulk_val(v, tmp));
+        nb_buf_printf(&out, "</%s>\n", tag);
+        free(tag);
     }
-    nb_buf_printf(&out, "Number Deleted: %ld\nNumber Not Found: %ld\nResponse Body: %s\n"
-                        "Response Status: %s\nErrors:\n",
-                  b->deleted, b->not_found, b->body, b->status);
-    json_array_foreach(b->errors, i, e)
-        nb_buf_printf(&out, "%s, %s\n", json_string_value(json_array_get(e, 0)),
-                      json_string_value(json_array_get(e, 1)));
+    nb_buf_puts(&out, fmt == NB_OBJ_FMT_XML ? "<errors>\n" : "Errors:\n");
+    json_array_foreach(errors, i, e) {
+        const char *name = json_string_value(json_array_get(e, 0));
+        const char *status = json_string_value(json_array_get(e, 1));
+        if (fmt != NB_OBJ_FMT_XML) {
+            nb_buf_printf(&out, "%s, %s\n", name, status);
+            continue;
+        }
+        nb_buf_puts(&out, "<object><name>");
+        nb_obj_xml_escape(&out, name);
+        nb_buf_printf(&out, "</name><status>%s</status></object>\n", status);
+    }
+    if (fmt == NB_OBJ_FMT_XML)
+        nb_buf_printf(&out, "</errors>\n</%s>\n", root);
     return nb_buf_steal(&out);
 }
 
-int nb_obj_bulk_delete(struct nb_req *req)
+int nb_obj_bulk_reply(struct nb_req *req, const json_t *summary, const json_t *errors,
+                      const char *root)
 {
-    struct nb_obj_rq rq;
-    struct nb_obj_bulk b = {0, 0, "200 OK", "", NULL};
     const char *accept = nb_req_header(req, "Accept");
     enum nb_obj_fmt fmt = NB_OBJ_FMT_PLAIN;
-    const char *body, *ctype = "text/plain";
-    char **paths = NULL, *text;
-    size_t len = 0, n = 0;
-    int r;
+    const char *ctype = "text/plain";
+    char *text;
 
-    if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
-        return r;
     if (accept && strstr(accept, "application/json")) {
         fmt = NB_OBJ_FMT_JSON;
         ctype = "application/json";
@@ -163,6 +177,23 @@ int nb_obj_bulk_delete(struct nb_req *req)
         fmt = NB_OBJ_FMT_XML;
         ctype = "application/xml";
     }
+    text = nb_obj_bulk_render(summary, errors, fmt, root);
+    nb_obj_reply_common(req);
+    return nb_reply_data(req, 200, ctype, text, strlen(text));
+}
+
+int nb_obj_bulk_delete(struct nb_req *req)
+{
+    struct nb_obj_rq rq;
+    struct nb_obj_bulk b = {0, 0, "200 OK", "", NULL};
+    const char *body;
+    char **paths = NULL;
+    size_t len = 0, n = 0;
+    json_t *summary;
+    int r;
+
+    if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
+        return r;
     b.errors = json_array();
     body = nb_req_body(req, &len);
     r = nb_obj_bulk_paths(body ? body : "", body ? len : 0, &paths, &n);
@@ -186,10 +217,13 @@ int nb_obj_bulk_delete(struct nb_req *req)
     for (size_t i = 0; i < n; i++)
         free(paths[i]);
     free(paths);
-    text = nb_obj_bulk_render(&b, fmt);
+    summary = json_pack("{s:I,s:I,s:s,s:s}", "Number Deleted", (json_int_t)b.deleted,
+                        "Number Not Found", (json_int_t)b.not_found, "Response Body", b.body,
+                        "Response Status", b.status);
+    r = nb_obj_bulk_reply(req, summary, b.errors, "delete");
+    json_decref(summary);
     json_decref(b.errors);
-    nb_obj_reply_common(req);
-    return nb_reply_data(req, 200, ctype, text, strlen(text));
+    return r;
 }
 
 int nb_obj_crossdomain(struct nb_req *req)

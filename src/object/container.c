@@ -405,6 +405,8 @@ int nb_obj_container_put(struct nb_req *req)
 
     if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
         return r;
+    if (nb_req_query(req, "extract-archive"))
+        return nb_obj_bulk_extract(req, &rq);
     if ((r = nb_tx_begin(nb_obj_env->db, true, &tx)) < 0)
         return r;
     r = nb_obj_container_load(tx, rq.account, rq.container, &c);

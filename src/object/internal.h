@@ -192,11 +192,29 @@ int nb_obj_object_delete(struct nb_req *req);
  * 0, -ENOENT, 1 when 'slo_check' and it is an SLO manifest (nothing
  * done), or < 0 with the error set on rq->req (authorization). */
 int nb_obj_object_remove(struct nb_obj_rq *rq, bool slo_check);
+/* Stores row 'r' whose blob row->blob is already written (taken: deleted
+ * on failure) in its own transaction, after the quota check when 'quota';
+ * errors (404, 413) set on 'req'.  No reply is made. */
+int nb_obj_row_commit_blob(struct nb_req *req, const char *account, const char *container,
+                           struct nb_obj_row *row, bool quota);
+/* The 201 reply of a stored object 'row'. */
+void nb_obj_put_reply(struct nb_req *req, const struct nb_obj_row *row);
 #define NB_OBJ_BULK_MAX_DELETES 10000
 #define NB_OBJ_BULK_MAX_FAILED 1000
 /* ---- bulk.c: ?bulk-delete, and /crossdomain.xml */
 int nb_obj_bulk_delete(struct nb_req *req);
 int nb_obj_crossdomain(struct nb_req *req);
+/* PUT ?extract-archive= on the account or a container ('rq' authorized
+ * as the account's owner). */
+int nb_obj_bulk_extract(struct nb_req *req, struct nb_obj_rq *rq);
+/* Renders a bulk summary (its keys in sorted order) and its errors
+ * ([[name, status]...]) as 'fmt' under XML root 'root': a new string. */
+char *nb_obj_bulk_render(const json_t *summary, const json_t *errors, enum nb_obj_fmt fmt,
+                         const char *root);
+/* Replies 200 with the summary in the format Accept asks for. */
+int nb_obj_bulk_reply(struct nb_req *req, const json_t *summary, const json_t *errors,
+                      const char *root);
+#define NB_OBJ_BULK_MAX_CONTAINERS 10000
 /* The object headers of a GET/HEAD/PUT response. */
 void nb_obj_row_headers(struct nb_req *req, const struct nb_obj_row *r);
 

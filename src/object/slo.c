@@ -12,9 +12,6 @@
 
 #define NB_SLO_MAX_DEPTH 10
 
-int nb_obj_row_commit_blob(struct nb_req *req, const char *account, const char *container,
-                           struct nb_obj_row *row);
-
 /* Splits "/cont/obj" (leading '/' optional) into new strings, or -EINVAL. */
 static int nb_slo_split(const char *path, char **cont, char **obj)
 {
@@ -162,7 +159,9 @@ int nb_obj_slo_put(struct nb_req *req, struct nb_obj_rq *rq, const char *body, s
         r = nb_req_err(req, 503, "The manifest could not be stored.");
         goto out;
     }
-    r = nb_obj_row_commit_blob(req, rq->account, rq->container, &row);
+    r = nb_obj_row_commit_blob(req, rq->account, rq->container, &row, false);
+    if (r == 0)
+        nb_obj_put_reply(req, &row);
 out:
     nb_tx_rollback(tx);
     json_decref(in);

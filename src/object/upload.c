@@ -246,7 +246,7 @@ static int nb_obj_row_new(struct nb_req *req, const char *name, const json_t *ba
     return r;
 }
 
-static void nb_obj_put_reply(struct nb_req *req, const struct nb_obj_row *row)
+void nb_obj_put_reply(struct nb_req *req, const struct nb_obj_row *row)
 {
     char v[80];
     nb_reply_empty(req, 201);
@@ -331,12 +331,8 @@ int nb_obj_blob_put(const void *data, size_t len, const json_t *meta, char **key
     return r;
 }
 
-/* Stores an already stored blob 'key' (taken) as an object row; on failure
- * the blob is deleted. */
 int nb_obj_row_commit_blob(struct nb_req *req, const char *account, const char *container,
-                           struct nb_obj_row *row);
-int nb_obj_row_commit_blob(struct nb_req *req, const char *account, const char *container,
-                           struct nb_obj_row *row)
+                           struct nb_obj_row *row, bool quota)
 {
     struct nb_obj_container c = {0};
     struct nb_tx *tx = NULL;
@@ -348,6 +344,8 @@ int nb_obj_row_commit_blob(struct nb_req *req, const char *account, const char *
     r = nb_obj_container_load(tx, account, container, &c);
     if (r == -ENOENT)
         r = nb_req_err(req, 404, "The resource could not be found.");
+    if (r == 0 && quota)
+        r = nb_obj_quota_check(req, tx, account, &c, row->size, true);
     if (r == 0)
         r = nb_obj_row_store(tx, account, container, &c, row, &old);
     if (r == 0) {
@@ -362,8 +360,6 @@ out:
     else if (old)
         nb_blob_delete(nb_obj_env->blobs, NB_OBJ_NS, old);
     free(old);
-    if (r == 0)
-        nb_obj_put_reply(req, row);
     return r;
 }
 
