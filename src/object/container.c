@@ -454,7 +454,11 @@ int nb_obj_container_post(struct nb_req *req)
     char *meta = NULL;
     int r;
 
-    if ((r = nb_obj_rq_init(req, &rq)) < 0 || (r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
+    if ((r = nb_obj_rq_init(req, &rq)) < 0)
+        return r;
+    if ((r = nb_obj_formpost(req, &rq)) != 1)
+        return r;
+    if ((r = nb_obj_authorize(&rq, NB_OBJ_OP_ACCOUNT, NULL)) < 0)
         return r;
     if ((r = nb_tx_begin(nb_obj_env->db, true, &tx)) < 0)
         return r;

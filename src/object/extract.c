@@ -217,9 +217,7 @@ static int nb_tar_parse(const char *a, size_t len, struct nb_tar *t, const char 
     return r;
 }
 
-/* The HTTP status a sub-operation left on 'req' (then cleared), as
- * Swift's status line; 'r' when none was set. */
-static const char *nb_obj_sub_status(struct nb_req *req, int r)
+const char *nb_obj_sub_status(struct nb_req *req, int r)
 {
     struct nb_ctx *ctx = nb_req_ctx(req);
     int st = ctx->err_status;

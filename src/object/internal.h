@@ -212,6 +212,9 @@ int nb_obj_bulk_extract(struct nb_req *req, struct nb_obj_rq *rq);
 char *nb_obj_bulk_render(const json_t *summary, const json_t *errors, enum nb_obj_fmt fmt,
                          const char *root);
 /* Replies 200 with the summary in the format Accept asks for. */
+/* The HTTP status line a sub-operation left on 'req' (then cleared), or
+ * one for 'r' when none was set. */
+const char *nb_obj_sub_status(struct nb_req *req, int r);
 int nb_obj_bulk_reply(struct nb_req *req, const json_t *summary, const json_t *errors,
                       const char *root);
 #define NB_OBJ_BULK_MAX_CONTAINERS 10000
@@ -275,5 +278,15 @@ int nb_obj_slo_delete(struct nb_req *req, struct nb_obj_rq *rq);
 /* 1 when the request carries a valid temporary URL for 'method', 0 when
  * it carries none, < 0 (401 set) when it carries a bad one. */
 int nb_obj_tempurl_check(struct nb_obj_rq *rq, const char *method);
+/* The keys that may sign for rq's container: the account's and the
+ * container's Temp-URL-Key(-2) (a new array, maybe empty). */
+json_t *nb_obj_signing_keys(struct nb_obj_rq *rq);
+/* Is 'sig' (hex, its digest by length, or "<digest>:<base64>") the HMAC
+ * of 'msg' under 'key'? */
+bool nb_obj_sig_ok(const char *sig, const char *key, const char *msg);
+/* ---- formpost.c: POST of multipart/form-data to a container or object
+ * prefix (Swift's formpost).  Returns 1 when the request is not a form
+ * (the caller handles it), else the handler's result. */
+int nb_obj_formpost(struct nb_req *req, struct nb_obj_rq *rq);
 
 #endif

@@ -313,6 +313,8 @@ int nb_obj_object_post(struct nb_req *req)
 
     if ((r = nb_obj_rq_init(req, &rq)) < 0)
         return r;
+    if ((r = nb_obj_formpost(req, &rq)) != 1)
+        return r;
     if ((r = nb_tx_begin(nb_obj_env->db, true, &tx)) < 0)
         return r;
     r = nb_obj_container_load(tx, rq.account, rq.container, &c);

@@ -70,22 +70,36 @@ static int nb_tempurl_sig_parse(const char *s, struct nb_tempurl_sig *out)
     return 0;
 }
 
+/* Does HMAC(key, msg) equal the signature? */
+static bool nb_tempurl_mac_ok(const struct nb_tempurl_sig *sig, const char *key,
+                              const char *msg)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int ml = 0;
+
+    return HMAC(sig->md, key, (int)strlen(key), (const unsigned char *)msg, strlen(msg), mac,
+                &ml) != NULL &&
+           ml == sig->len && CRYPTO_memcmp(mac, sig->mac, ml) == 0;
+}
+
 /* Does HMAC(key, method\nexpires\npath) equal the signature? */
 static bool nb_tempurl_match(const struct nb_tempurl_sig *sig, const char *key,
                              const char *method, const char *expires, const char *path)
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int ml = 0;
     char *msg = nb_xasprintf("%s\n%s\n%s", method, expires, path);
-    bool ok = HMAC(sig->md, key, (int)strlen(key), (unsigned char *)msg, strlen(msg), mac,
-                   &ml) != NULL &&
-              ml == sig->len && CRYPTO_memcmp(mac, sig->mac, ml) == 0;
+    bool ok = nb_tempurl_mac_ok(sig, key, msg);
     free(msg);
     return ok;
 }
 
-/* The keys that may sign: the account's and the container's. */
-static json_t *nb_tempurl_keys(struct nb_obj_rq *rq)
+bool nb_obj_sig_ok(const char *sig_s, const char *key, const char *msg)
+{
+    struct nb_tempurl_sig sig;
+
+    return nb_tempurl_sig_parse(sig_s, &sig) == 0 && nb_tempurl_mac_ok(&sig, key, msg);
+}
+
+json_t *nb_obj_signing_keys(struct nb_obj_rq *rq)
 {
     static const char *const names[] = {"x-account-meta-temp-url-key",
                                         "x-account-meta-temp-url-key-2",
@@ -139,7 +153,7 @@ int nb_obj_tempurl_check(struct nb_obj_rq *rq, const char *method)
         goto denied;
     if (prefix && strncmp(rq->object, prefix, strlen(prefix)) != 0)
         goto denied;
-    keys = nb_tempurl_keys(rq);
+    keys = nb_obj_signing_keys(rq);
     json_array_foreach(keys, i, k) {
         for (size_t b = 0; b < NB_ARRAY_SIZE(bases) && !ok; b++) {
             char *path = prefix ? nb_xasprintf("prefix:%s/v1/%s/%s/%s", bases[b], rq->account,

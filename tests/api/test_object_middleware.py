@@ -1,9 +1,15 @@
-"""Object storage middleware: bulk delete (?bulk-delete), extract-archive
-and /crossdomain.xml, as Swift's bulk and crossdomain middleware."""
+"""Object storage middleware: bulk delete (?bulk-delete), extract-archive,
+/crossdomain.xml and form POST, as Swift's bulk, crossdomain and formpost
+middleware."""
+import hashlib
+import hmac
 import io
 import tarfile
+import time
 import urllib.parse
 import xml.etree.ElementTree as ET
+
+import requests
 
 import lib
 from objlib import OBJ, Account, ObjTestCase, oreq
@@ -210,3 +216,105 @@ class TestObjectExtractArchive(ObjTestCase):
 
     def test_account_put_without_extract_is_405(self):
         self.assertEqual(self.a.req("PUT").status_code, 405)
+
+
+def _form(path, key, files, redirect="", max_size=1024, max_count=10, expires=600,
+          extra=None, digest=hashlib.sha1):
+    """A signed multipart form (body, content type) uploading {filename: bytes}."""
+    expires = str(int(time.time()) + expires)
+    msg = "%s\n%s\n%s\n%s\n%s" % (path, redirect, max_size, max_count, expires)
+    fields = {"redirect": redirect, "max_file_size": str(max_size),
+              "max_file_count": str(max_count), "expires": expires,
+              "signature": hmac.new(key.encode(), msg.encode(), digest).hexdigest()}
+    fields.update(extra or {})
+    b = "--boundary--"
+    out = []
+    for k, v in fields.items():
+        out += ["--" + b, 'Content-Disposition: form-data; name="%s"' % k, "", v]
+    for name, data in files.items():
+        out += ["--" + b, 'Content-Disposition: form-data; name="f"; filename="%s"' % name,
+                "Content-Type: text/x-test", "", data.decode()]
+    out += ["--" + b + "--", ""]
+    return "\r\n".join(out).encode(), "multipart/form-data; boundary=%s" % b
+
+
+class TestObjectFormPost(ObjTestCase):
+    @classmethod
+    def setup_class(cls):
+        super().setup_class()
+        cls.a.req("POST", headers={"X-Account-Meta-Temp-URL-Key": "k1"})
+
+    def _post(self, c, *obj, token=None, **kw):
+        path = "/object/v1/%s/%s" % (self.a.name, "/".join((c,) + obj))
+        body, ct = _form(path, kw.pop("key", "k1"), kw.pop("files", {"f.txt": b"hello"}), **kw)
+        h = {"Content-Type": ct}
+        if token:
+            h["X-Auth-Token"] = token
+        return requests.post(self.a.u(c, *obj), data=body, headers=h, allow_redirects=False,
+                             timeout=60)
+
+    def test_info_advertises_formpost(self):
+        self.assertIn("formpost", oreq("GET", OBJ + "/info").json())
+
+    def test_anonymous_form_uploads_under_prefix(self):
+        c = self.a.container()
+        r = self._post(c, "pre/", files={"a.txt": b"A", "b.txt": b"BB"})
+        self.assertEqual((r.status_code, r.text), (201, "201 Created"))
+        self.assertIn("X-Trans-Id", r.headers)
+        self.assertEqual(self.a.req("GET", c, "pre/a.txt").content, b"A")
+        g = self.a.req("GET", c, "pre/b.txt")
+        self.assertEqual((g.content, g.headers["Content-Type"]), (b"BB", "text/x-test"))
+
+    def test_container_level_with_token_and_redirect(self):
+        c = self.a.container()
+        r = self._post(c, token=self.a.token, redirect="http://example.com/done?x=1")
+        self.assertEqual(r.status_code, 303)
+        self.assertEqual(r.headers["Location"],
+                         "http://example.com/done?x=1&status=201%20Created&message=")
+        self.assertEqual(self.a.req("GET", c, "f.txt").content, b"hello")
+
+    def test_container_key_and_sha256(self):
+        c = self.a.container(headers={"X-Container-Meta-Temp-URL-Key": "ck"})
+        r = self._post(c, key="ck", digest=hashlib.sha256)
+        self.assertEqual(r.status_code, 201, r.text)
+
+    def test_expired_and_bad_signature_are_401_and_store_nothing(self):
+        c = self.a.container()
+        r = self._post(c, expires=-5)
+        self.assertEqual((r.status_code, r.text), (401, "FormPost: Form Expired"))
+        r = self._post(c, key="wrong", token=self.a.token)
+        self.assertEqual((r.status_code, r.text), (401, "FormPost: Invalid Signature"))
+        self.assertEqual(self.a.req("GET", c).text, "")
+
+    def test_limits_refuse_the_whole_form(self):
+        c = self.a.container()
+        r = self._post(c, files={"a": b"1", "b": b"2", "c": b"3"}, max_count=2)
+        self.assertEqual((r.status_code, r.text), (400, "FormPost: max file count exceeded"))
+        r = self._post(c, files={"a": b"1", "big": b"x" * 20}, max_size=10)
+        self.assertEqual((r.status_code, r.text), (400, "FormPost: max_file_size exceeded"))
+        r = self._post(c, extra={"x_delete_at": "soon"})
+        self.assertEqual(r.status_code, 400)
+        self.assertEqual(self.a.req("GET", c).text, "")
+
+    def test_no_files_and_bad_boundary(self):
+        c = self.a.container()
+        r = self._post(c, files={})
+        self.assertEqual((r.status_code, r.text),
+                         (400, "400 Bad Request\r\nFormPost: No Files To Process"))
+        r = oreq("POST", self.a.u(c, "o"), data=b"junk",
+                 headers={"Content-Type": "multipart/form-data; boundary=zz"})
+        self.assertEqual((r.status_code, r.text), (400, "FormPost: invalid starting boundary"))
+        body, ct = _form("/object/v1/%s/%s" % (self.a.name, c), "k1", {"a": b"1"})
+        r = oreq("POST", self.a.u(c), data=body[:-30], headers={"Content-Type": ct})
+        self.assertEqual(r.status_code, 400)
+        self.assertEqual(self.a.req("GET", c).text, "")
+
+    def test_missing_container_is_404_status(self):
+        r = self._post(lib.uniq("none"))
+        self.assertEqual((r.status_code, r.text), (404, "404 Not Found"))
+
+    def test_delete_after_sets_expiry(self):
+        c = self.a.container()
+        r = self._post(c, extra={"x_delete_after": "100"})
+        self.assertEqual(r.status_code, 201)
+        self.assertIn("X-Delete-At", self.a.req("HEAD", c, "f.txt").headers)
