@@ -303,7 +303,7 @@ static int nb_obj_info(struct nb_req *req)
         " \"account_quotas\": {}, \"container_quotas\": {},"
         " \"bulk_delete\": {\"max_deletes_per_request\": %d,"
         " \"max_failed_deletes\": %d}, \"crossdomain\": {},"
-        " \"formpost\": {}, \"bulk_upload\": {\"max_containers_per_extraction\": %d,"
+        " \"formpost\": {}, \"staticweb\": {}, \"bulk_upload\": {\"max_containers_per_extraction\": %d,"
         " \"max_failed_extractions\": %d},"
         " \"versioned_writes\": {\"allowed_flags\": [\"x-versions-location\","
         " \"x-history-location\"]}}",

@@ -489,6 +489,15 @@ out:
     return r;
 }
 
+int nb_obj_container_items(struct nb_tx *tx, const struct nb_obj_list_args *a,
+                           const char *account, const char *container, json_t *items)
+{
+    struct nb_obj_list_scope s = {account, container};
+    struct nb_obj_walk w = {nb_obj_objects_base, nb_obj_objects_render, &s};
+
+    return nb_obj_list_walk(tx, a, &w, items);
+}
+
 int nb_obj_container_get(struct nb_req *req)
 {
     struct nb_obj_rq rq;
@@ -501,6 +510,8 @@ int nb_obj_container_get(struct nb_req *req)
     int r;
 
     if ((r = nb_obj_rq_init(req, &rq)) < 0)
+        return r;
+    if ((r = nb_obj_staticweb(req, &rq)) != 1)
         return r;
     if ((r = nb_tx_begin(nb_obj_env->db, false, &tx)) < 0)
         return r;
@@ -517,10 +528,8 @@ int nb_obj_container_get(struct nb_req *req)
     if (r == 0 && !head)
         r = nb_obj_list_args(req, &a);
     if (r == 0 && !head) {
-        struct nb_obj_list_scope s = {rq.account, rq.container};
-        struct nb_obj_walk w = {nb_obj_objects_base, nb_obj_objects_render, &s};
         items = json_array();
-        r = nb_obj_list_walk(tx, &a, &w, items);
+        r = nb_obj_container_items(tx, &a, rq.account, rq.container, items);
     }
     nb_tx_rollback(tx);
     if (r < 0) {

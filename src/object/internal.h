@@ -155,6 +155,9 @@ struct nb_obj_list_args {
     char path_prefix[NB_OBJ_MAX_OBJECT_NAME + 2];   /* for path= */
 };
 int nb_obj_list_args(struct nb_req *req, struct nb_obj_list_args *a);
+/* Appends the container's listing entries per 'a' to 'items'. */
+int nb_obj_container_items(struct nb_tx *tx, const struct nb_obj_list_args *a,
+                           const char *account, const char *container, json_t *items);
 /* Replies with a listing of 'items' (each {"name"...} or {"subdir"}),
  * stolen; 'tag' is "account" or "container", 'item' its XML element. */
 int nb_obj_list_reply(struct nb_req *req, enum nb_obj_fmt fmt, const char *tag,
@@ -186,6 +189,11 @@ int nb_obj_row_store(struct nb_tx *tx, const char *account, const char *containe
 int nb_obj_row_remove(struct nb_tx *tx, const char *account, const char *container,
                       const char *name, char **blob);
 int nb_obj_object_get(struct nb_req *req);
+/* GET/HEAD of rq's object (rq borrowed; its object may be any name). */
+int nb_obj_object_serve(struct nb_req *req, struct nb_obj_rq *rq);
+/* ---- staticweb.c: anonymous GET/HEAD of a container with
+ * X-Container-Meta-Web-Index / Web-Listings.  1 when it does not apply. */
+int nb_obj_staticweb(struct nb_req *req, struct nb_obj_rq *rq);
 int nb_obj_object_post(struct nb_req *req);
 int nb_obj_object_delete(struct nb_req *req);
 /* Deletes rq's object in its own transaction (versioning honoured):

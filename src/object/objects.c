@@ -234,6 +234,16 @@ static int nb_obj_manifest_reply(struct nb_req *req, const struct nb_obj_row *r)
 int nb_obj_object_get(struct nb_req *req)
 {
     struct nb_obj_rq rq;
+    int r;
+
+    if ((r = nb_obj_rq_init(req, &rq)) < 0)
+        return r;
+    return nb_obj_object_serve(req, &rq);
+}
+
+int nb_obj_object_serve(struct nb_req *req, struct nb_obj_rq *rqp)
+{
+    struct nb_obj_rq rq = *rqp;
     struct nb_obj_container c = {0};
     struct nb_obj_row row = {0};
     struct nb_obj_body body = {0};
@@ -242,8 +252,6 @@ int nb_obj_object_get(struct nb_req *req)
     char etag[72];
     int r, cond;
 
-    if ((r = nb_obj_rq_init(req, &rq)) < 0)
-        return r;
     if ((r = nb_tx_begin(nb_obj_env->db, false, &tx)) < 0)
         return r;
     r = nb_obj_container_load(tx, rq.account, rq.container, &c);

@@ -318,3 +318,48 @@ class TestObjectFormPost(ObjTestCase):
         r = self._post(c, extra={"x_delete_after": "100"})
         self.assertEqual(r.status_code, 201)
         self.assertIn("X-Delete-At", self.a.req("HEAD", c, "f.txt").headers)
+
+
+class TestObjectStaticWeb(ObjTestCase):
+    def _site(self, **meta):
+        c = self.a.container(headers={"X-Container-Read": ".r:*,.rlistings"})
+        self.a.put(c, "index.html", b"<p>home</p>", headers={"Content-Type": "text/html"})
+        self.a.put(c, "a&b.txt", b"AB")
+        self.a.req("POST", c, headers={"X-Container-Meta-" + k.replace("_", "-"): v
+                                       for k, v in meta.items()})
+        return c
+
+    def test_info_advertises_staticweb(self):
+        self.assertIn("staticweb", oreq("GET", OBJ + "/info").json())
+
+    def test_index_served_after_redirect_to_slash(self):
+        c = self._site(Web_Index="index.html")
+        r = requests.get(self.a.u(c), allow_redirects=False, timeout=60)
+        self.assertEqual(r.status_code, 301)
+        self.assertEqual(r.headers["Location"], self.a.u(c) + "/")
+        r = oreq("GET", self.a.u(c))
+        self.assertEqual((r.status_code, r.content), (200, b"<p>home</p>"))
+        self.assertEqual(r.headers["Content-Type"], "text/html")
+
+    def test_listing_with_css(self):
+        c = self._site(Web_Listings="true", Web_Listings_CSS="listings.css")
+        r = oreq("GET", self.a.u(c) + "/")
+        self.assertEqual(r.status_code, 200)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/html"))
+        self.assertIn('<link rel="stylesheet" type="text/css" href="listings.css" />', r.text)
+        self.assertIn('<a href="a&amp;b.txt">a&amp;b.txt</a>', r.text)
+        self.assertIn("Listing of /v1/%s/%s/" % (self.a.name, c), r.text)
+
+    def test_token_holders_get_the_api_unless_web_mode(self):
+        c = self._site(Web_Index="index.html")
+        self.assertEqual(self.a.req("GET", c).text, "a&b.txt\nindex.html\n")
+        r = self.a.req("GET", c + "/", headers={"X-Web-Mode": "true"})
+        self.assertEqual(r.content, b"<p>home</p>")
+
+    def test_without_read_acl_anonymous_is_refused(self):
+        c = self.a.container(headers={"X-Container-Meta-Web-Listings": "true"})
+        self.assertEqual(oreq("GET", self.a.u(c) + "/").status_code, 401)
+
+    def test_missing_index_without_listings_is_404(self):
+        c = self._site(Web_Index="nope.html")
+        self.assertEqual(oreq("GET", self.a.u(c) + "/").status_code, 404)
