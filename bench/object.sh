@@ -42,6 +42,8 @@ for tool in wrk ab curl dd awk; do
 done
 
 STATE=$(mktemp -d /tmp/nubis-objbench.XXXXXX)
+# this bench needs no data plane: leave the host's network alone
+printf '[network]\ndataplane_driver = none\n' >"$STATE/nubis.conf"
 cp "$NUBIS" "$STATE/nubis"
 LOG="$STATE/daemon.log"
 PID=""
