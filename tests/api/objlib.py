@@ -99,6 +99,9 @@ class PrivateDaemon:
         self.port = lib.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.proc = None
+        # no data plane: an object test has no business with the host's network
+        with open(os.path.join(self.state, "nubis.conf"), "w") as f:
+            f.write("[network]\ndataplane_driver = none\n")
         r = subprocess.run([NUBIS_BIN, "bootstrap", "--admin-password", "pw", "--state-dir",
                             self.state, "--listen", "127.0.0.1:%d" % self.port],
                            capture_output=True, text=True, timeout=120)
