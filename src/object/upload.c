@@ -191,9 +191,7 @@ static char *nb_obj_trailer(const char *account, const char *container,
 static int nb_obj_commit(struct nb_req *req, const char *account, const char *container,
                          struct nb_blob_writer *w, struct nb_obj_row *row)
 {
-    struct nb_obj_container c = {0};
-    struct nb_tx *tx = NULL;
-    char key[NB_ID_HEX_LEN + 1], *trailer, *old = NULL;
+    char key[NB_ID_HEX_LEN + 1], *trailer;
     int r;
 
     nb_uuid_hex(key);
@@ -203,28 +201,7 @@ static int nb_obj_commit(struct nb_req *req, const char *account, const char *co
     if (r < 0)
         return nb_req_err(req, 503, "The object could not be stored.");
     row->blob = nb_xstrdup(key);
-    if ((r = nb_tx_begin(nb_obj_env->db, true, &tx)) < 0)
-        goto out;
-    r = nb_obj_container_load(tx, account, container, &c);
-    if (r == -ENOENT)
-        r = nb_req_err(req, 404, "The resource could not be found.");
-    if (r == 0)
-        r = nb_obj_quota_check(req, tx, account, &c, row->size, true);
-    if (r == 0)
-        r = nb_obj_row_store(tx, account, container, &c, row, &old);
-    if (r == 0) {
-        r = nb_tx_commit(tx);
-        tx = NULL;
-    }
-out:
-    nb_tx_rollback(tx);
-    nb_obj_container_clear(&c);
-    if (r < 0)
-        nb_blob_delete(nb_obj_env->blobs, NB_OBJ_NS, key);
-    else if (old)
-        nb_blob_delete(nb_obj_env->blobs, NB_OBJ_NS, old);
-    free(old);
-    return r;
+    return nb_obj_row_commit_blob(req, account, container, row, true);
 }
 
 /* The row of a new object from the request's headers ('base': metadata to
