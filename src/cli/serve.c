@@ -2,6 +2,7 @@
  * and running them. */
 #include "auth/auth.h"
 #include "cli/cli.h"
+#include "compute/compute.h"
 #include "identity/identity.h"
 #include "image/image.h"
 #include "object/object.h"
@@ -19,6 +20,7 @@ static const struct nb_module *const nb_modules[] = {
     &nb_image_module,
     &nb_object_module,
     &nb_network_module,
+    &nb_compute_module,
     NULL,   /* keeps the table valid while it is empty */
 };
 
@@ -34,6 +36,7 @@ static size_t nb_nmodules(void)
 struct nb_state {
     struct nb_db *db;
     struct nb_blob_store *blobs;
+    struct nb_bus *bus;
     struct nb_module_env env;
     char *public_url;
     size_t ninit;           /* modules whose init ran */
@@ -118,9 +121,13 @@ static int nb_state_open(struct nb_state *st)
     free(blobs);
     if (r < 0)
         return r;
+    r = nb_bus_open(nb_conf_str("DEFAULT", "transport_url"), &st->bus);
+    if (r < 0)
+        return r;
     st->public_url = nb_public_url();
     st->env = (struct nb_module_env){
-        .db = st->db, .blobs = st->blobs, .state_dir = nb_state_dir(),
+        .db = st->db, .blobs = st->blobs, .bus = st->bus,
+        .state_dir = nb_state_dir(),
         .public_url = st->public_url, .region = nb_conf_str("DEFAULT", "region"),
     };
     for (; st->ninit < nb_nmodules(); st->ninit++) {
@@ -139,6 +146,7 @@ static void nb_state_close(struct nb_state *st)
     while (st->ninit > 0)
         nb_modules[--st->ninit]->shutdown();
     nb_blob_store_close(st->blobs);
+    nb_bus_close(st->bus);
     free(st->public_url);
     nb_identity_shutdown();
     nb_policy_shutdown();

@@ -66,6 +66,10 @@ static const struct nb_opt nb_opts[] = {
      "Seconds between passes that remove objects past X-Delete-At (they "
      "are invisible from that moment on); 0 disables the passes."},
 
+    {"DEFAULT", "transport_url", "inproc://",
+     "The message bus that carries work between the API, the scheduler and "
+     "the compute agents: inproc:// (a queue inside this process)."},
+
     /* ---- [identity] */
     {"identity", "password_hash_memlimit_kib", "7168",
      "argon2id memory per hash in KiB (OWASP minimum: 7168 with 5 passes)."},
@@ -118,6 +122,14 @@ static const struct nb_opt nb_opts[] = {
      "Security groups per project (-1: unlimited)."},
     {"network", "quota_security_group_rule", "100",
      "Security group rules per project (-1: unlimited)."},
+
+    /* ---- [compute] */
+    {"compute", "virt_driver", "fake",
+     "Virt driver of this host's compute agent: fake (instant in-memory "
+     "guests, for control-plane tests and benchmarks)."},
+    {"compute", "max_concurrent_builds", "10",
+     "Builds this host's compute agent runs at once; the rest wait their "
+     "turn in order (Nova's max_concurrent_builds)."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)

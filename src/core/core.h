@@ -82,6 +82,8 @@ char *nb_url_decode(const char *s, size_t n, bool plus);
 /* Creates the directory and its parents with 'mode'. */
 int nb_mkdir_p(const char *path, unsigned mode);
 /* Writes 'data' to 'path' atomically: temp file, fsync, rename, fsync dir. */
+/* Writes all 'n' bytes to 'fd', retrying short writes and EINTR. */
+int nb_write_all(int fd, const void *data, size_t n);
 int nb_file_write_atomic(const char *path, const void *data, size_t n,
                          unsigned mode);
 /* fsyncs the directory that holds 'path' (after a rename or unlink). */
@@ -101,6 +103,9 @@ void nb_map_set(struct nb_map *m, const char *key, void *val);
 bool nb_map_del(struct nb_map *m, const char *key);
 size_t nb_map_size(const struct nb_map *m);
 void nb_map_clear(struct nb_map *m);
+/* Calls fn for every entry, in no order; fn must not change the map. */
+void nb_map_each(const struct nb_map *m,
+                 void (*fn)(void *arg, const char *key, void *val), void *arg);
 
 /* ------------------------------------------------------------------ log */
 
@@ -433,6 +438,38 @@ int nb_blob_delete(struct nb_blob_store *bs, const char *ns, const char *key);
 int nb_blob_each(struct nb_blob_store *bs, const char *ns,
                  int (*fn)(void *arg, const char *key), void *arg);
 
+/* ------------------------------------------------------------------ bus
+ *
+ * Work handed between modules and threads as JSON messages on named
+ * topics ("scheduler", "compute.<host>").  Each topic has at most one
+ * subscription, served by a fixed number of worker threads that take
+ * messages in publication order (competing consumers), so a subscriber
+ * bounds its own concurrency.  Messages are not durable: whoever publishes
+ * has recorded the intent in the database first, and consumers reconcile
+ * from the database after a crash.  Drivers: "inproc://" (a FIFO per topic
+ * inside this process).  Thread-safe. */
+struct nb_bus;
+struct nb_bus_sub;
+
+/* Handles one message (borrowed for the call) on a worker thread. */
+typedef void (*nb_bus_fn)(void *arg, const json_t *msg);
+
+int nb_bus_open(const char *url, struct nb_bus **out);
+/* Frees the bus; every subscription must be gone.  NULL is fine. */
+void nb_bus_close(struct nb_bus *bus);
+/* Queues a copy of 'msg' (borrowed) on 'topic'.  Messages published to a
+ * topic nobody subscribes to wait for a subscriber. */
+int nb_bus_publish(struct nb_bus *bus, const char *topic, const json_t *msg);
+/* Serves 'topic' with 'workers' threads calling fn(arg, msg).  -EEXIST
+ * when the topic already has a subscription. */
+int nb_bus_subscribe(struct nb_bus *bus, const char *topic, unsigned workers,
+                     nb_bus_fn fn, void *arg, struct nb_bus_sub **out);
+/* Stops the workers after the message each is handling and frees 'sub';
+ * messages still queued stay for a later subscriber.  NULL is fine. */
+void nb_bus_unsubscribe(struct nb_bus_sub *sub);
+/* Messages queued on 'topic' and not yet taken by a worker. */
+size_t nb_bus_pending(struct nb_bus *bus, const char *topic);
+
 /* ------------------------------------------------------------- modules
  *
  * A service module (image, network, object, ...) as the daemon sees it:
@@ -442,6 +479,7 @@ int nb_blob_each(struct nb_blob_store *bs, const char *ns,
 struct nb_module_env {
     struct nb_db *db;
     struct nb_blob_store *blobs;    /* STATE/blobs */
+    struct nb_bus *bus;             /* [DEFAULT] transport_url */
     const char *state_dir;
     const char *public_url;         /* "http://127.0.0.1:8080", no slash */
     const char *region;
@@ -488,7 +526,24 @@ typedef int (*nb_handler_fn)(struct nb_req *req);
 enum {
     NB_ROUTE_PUBLIC = 1 << 0,   /* no token needed (discovery, auth) */
     NB_ROUTE_STREAM = 1 << 1,   /* body goes to route->on_body, unbuffered */
+    NB_ROUTE_UNVERSIONED = 1 << 2,  /* no microversion (version documents) */
 };
+
+/* Microversions (Nova's "compute 2.79", Cinder's "volume 3.70").  A
+ * service that has them negotiates every request whose route is not
+ * NB_ROUTE_UNVERSIONED, after authentication: "OpenStack-API-Version:
+ * <type> X.Y" (or "latest"), else the legacy header, else the minimum.  A
+ * malformed version is a 400 and one out of range a 406, with the
+ * messages Nova gives; the result is echoed in both headers and Vary. */
+#define NB_MV(major, minor) ((major) * 1000 + (minor))
+struct nb_microversions {
+    const char *service_type;   /* "compute" */
+    const char *legacy_header;  /* "X-OpenStack-Nova-API-Version", or NULL */
+    int min, max;               /* NB_MV(2, 1), NB_MV(2, 79) */
+};
+/* Parses a version value ("2.79", "latest") against 'mv': 0 and the
+ * version in *out, -EINVAL when malformed, -ERANGE when out of range. */
+int nb_mv_parse(const struct nb_microversions *mv, const char *s, int *out);
 
 /* Policy for a route: a rule name enforced before the handler with an empty
  * target, or NB_POLICY_IN_HANDLER when the handler must first load the
@@ -532,6 +587,8 @@ struct nb_service {
     /* Status for a JSON body sent with another Content-Type: 0 is 415
      * (Nova, Neutron); Keystone says 400. */
     int bad_content_type_status;
+    /* Microversions, or NULL when the API has none. */
+    const struct nb_microversions *mv;
 };
 
 /* Hooks through which src/auth plugs into the pipeline (core sits below
@@ -591,6 +648,9 @@ char *nb_req_query_string(struct nb_req *req);
 void nb_req_query_each(struct nb_req *req,
                        void (*fn)(void *arg, const char *k, const char *v),
                        void *arg);
+/* The negotiated microversion (NB_MV(2, 79)); 0 for services without
+ * microversions and unversioned routes. */
+int nb_req_mv(const struct nb_req *req);
 /* The buffered body, borrowed. */
 const char *nb_req_body(const struct nb_req *req, size_t *len);
 /* The body parsed as a JSON object: borrowed, or NULL with a 400 set. */

@@ -52,6 +52,7 @@ struct nb_req {
 
     void *state;
     void (*cleanup)(void *state, bool completed);
+    int mv;                           /* negotiated microversion, or 0 */
     bool policy_done;
     bool queued;
 };
@@ -89,6 +90,107 @@ const char *nb_req_path(const struct nb_req *req)
 const struct nb_service *nb_req_service(const struct nb_req *req)
 {
     return req->svc;
+}
+
+int nb_req_mv(const struct nb_req *req)
+{
+    return req->mv;
+}
+
+int nb_mv_parse(const struct nb_microversions *mv, const char *s, int *out)
+{
+    char *end;
+    long major, minor;
+    int v;
+
+    while (*s == ' ')
+        s++;
+    if (strcasecmp(s, "latest") == 0) {
+        *out = mv->max;
+        return 0;
+    }
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    major = strtol(s, &end, 10);
+    if (*end != '.' || end[1] < '0' || end[1] > '9')
+        return -EINVAL;
+    minor = strtol(end + 1, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (*end || major > 99 || minor > 999)
+        return -EINVAL;
+    v = NB_MV((int)major, (int)minor);
+    if (v < mv->min || v > mv->max)
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+/* The value for 'type' in an OpenStack-API-Version header ("compute 2.5,
+ * volume 3.1"): a new string, or NULL when the header names another. */
+static char *nb_mv_header_value(const char *h, const char *type)
+{
+    size_t tl = strlen(type);
+
+    while (h && *h) {
+        const char *end = strchr(h, ',');
+        size_t n = end ? (size_t)(end - h) : strlen(h);
+        while (n && *h == ' ')
+            h++, n--;
+        if (n > tl && strncasecmp(h, type, tl) == 0 && h[tl] == ' ')
+            return nb_xstrndup(h + tl + 1, n - tl - 1);
+        h = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Negotiates the request's microversion (see core.h). */
+static int nb_req_negotiate(struct nb_req *req)
+{
+    const struct nb_microversions *mv = req->svc->mv;
+    char *want = nb_mv_header_value(nb_req_header(req, "OpenStack-API-Version"),
+                                    mv->service_type);
+    const char *legacy = mv->legacy_header ? nb_req_header(req, mv->legacy_header)
+                                           : NULL;
+    const char *v = want ? want : legacy;
+    int r = 0;
+
+    if (!v) {
+        req->mv = mv->min;
+        return 0;
+    }
+    r = nb_mv_parse(mv, v, &req->mv);
+    if (r == -EINVAL)
+        r = nb_req_err(req, 400, "API Version String %s is of invalid format. "
+                       "Must be of format MajorNum.MinorNum.", v);
+    else if (r == -ERANGE)
+        r = nb_req_err(req, 406, "Version %s is not supported by the API. "
+                       "Minimum is %d.%d and maximum is %d.%d.", v,
+                       mv->min / 1000, mv->min % 1000, mv->max / 1000,
+                       mv->max % 1000);
+    free(want);
+    return r;
+}
+
+/* Echoes the negotiated microversion. */
+static void nb_req_mv_headers(struct nb_req *req)
+{
+    const struct nb_microversions *mv = req->svc->mv;
+    char v[64];
+
+    if (!req->mv)
+        return;
+    snprintf(v, sizeof(v), "%s %d.%d", mv->service_type, req->mv / 1000,
+             req->mv % 1000);
+    MHD_add_response_header(req->resp, "OpenStack-API-Version", v);
+    if (mv->legacy_header) {
+        MHD_add_response_header(req->resp, mv->legacy_header,
+                                v + strlen(mv->service_type) + 1);
+        snprintf(v, sizeof(v), "OpenStack-API-Version, %s", mv->legacy_header);
+        MHD_add_response_header(req->resp, "Vary", v);
+    } else {
+        MHD_add_response_header(req->resp, "Vary", "OpenStack-API-Version");
+    }
 }
 
 const void *nb_req_route_arg(const struct nb_req *req)
@@ -554,6 +656,9 @@ static int nb_req_begin(struct nb_req *req, const char *url)
         if (r < 0)
             return r;
     }
+    if (req->svc->mv && !(req->route->flags & NB_ROUTE_UNVERSIONED) &&
+        (r = nb_req_negotiate(req)) < 0)
+        return r;
     if (req->route->policy)
         return nb_req_enforce(req, req->route->policy, NULL);
     if (req->route->flags & NB_ROUTE_PUBLIC)
@@ -590,6 +695,7 @@ static enum MHD_Result nb_req_queue(struct nb_req *req)
     MHD_add_response_header(req->resp, "X-Openstack-Request-Id", req->ctx.request_id);
     for (; sh && sh[0]; sh += 2)
         MHD_add_response_header(req->resp, sh[0], sh[1]);
+    nb_req_mv_headers(req);
     /* libmicrohttpd refuses empty values: one space, which clients strip */
     for (int i = 0; i < req->nhdrs; i++)
         if (req->hdrs[i].name)

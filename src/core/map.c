@@ -144,3 +144,13 @@ size_t nb_map_size(const struct nb_map *m)
 {
     return m->size;
 }
+
+void nb_map_each(const struct nb_map *m,
+                 void (*fn)(void *arg, const char *key, void *val), void *arg)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        const struct nb_map_slot *s = &m->slots[i];
+        if (s->key && s->key != NB_MAP_TOMB)
+            fn(arg, s->key, s->val);
+    }
+}

@@ -476,3 +476,18 @@ void nb_request_id_new(char out[48])
     nb_uuid_dashed(u);
     snprintf(out, 48, "req-%s", u);
 }
+
+int nb_write_all(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}

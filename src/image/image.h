@@ -7,4 +7,20 @@
 /* The image module: /image (Glance API v2), catalog type "image". */
 extern const struct nb_module nb_image_module;
 
+/* ---- what other modules (compute) may do with images.  Each call is made
+ * as 'ctx' with Glance's visibility rules and messages (on failure ctx
+ * carries the error); documents are Glance's image JSON. */
+/* -ENOENT (404 set) when absent or not visible to ctx. */
+int nb_image_get(struct nb_ctx *ctx, const char *id, json_t **out);
+/* Creates a queued image from 'props' (the body of POST /v2/images). */
+int nb_image_create(struct nb_ctx *ctx, const json_t *props, json_t **out);
+/* Uploads the data of queued image 'id' from 'fd' (read to its end),
+ * hashed and inspected like an API upload; the image becomes active. */
+int nb_image_upload_fd(struct nb_ctx *ctx, const char *id, int fd);
+/* A read-only descriptor on an active image's data and its size; the
+ * caller closes it. */
+int nb_image_data_open(struct nb_ctx *ctx, const char *id, int *fd,
+                       uint64_t *size);
+int nb_image_delete(struct nb_ctx *ctx, const char *id);
+
 #endif

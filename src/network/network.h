@@ -8,4 +8,29 @@
 
 extern const struct nb_module nb_network_module;
 
+/* ---- what other modules (compute) may do with networks and ports.
+ * Each call is one transaction with Neutron's own checks, quotas and
+ * messages, made as 'ctx' (the compute agent passes a context acting for
+ * the server's owner); objects are Neutron's JSON documents.  On failure
+ * ctx carries Neutron's error (status, message).  Changes reach the data
+ * plane as API changes do. */
+int nb_network_get(struct nb_ctx *ctx, const char *id, json_t **out);
+/* The networks 'ctx' may use (its project's and shared ones), for
+ * networks "auto": a new array. */
+int nb_network_list_usable(struct nb_ctx *ctx, json_t **out);
+int nb_network_port_get(struct nb_ctx *ctx, const char *id, json_t **out);
+/* 'port' is the body of POST /v2.0/ports (without the "port" wrapper). */
+int nb_network_port_create(struct nb_ctx *ctx, const json_t *port, json_t **out);
+/* 'changes' is the body of PUT /v2.0/ports/{id} (without the wrapper);
+ * out may be NULL. */
+int nb_network_port_update(struct nb_ctx *ctx, const char *id,
+                           const json_t *changes, json_t **out);
+/* -ENOENT (404 set) when absent. */
+int nb_network_port_delete(struct nb_ctx *ctx, const char *id);
+/* Every port whose device_id is 'device_id' (any project): a new array. */
+int nb_network_ports_of_device(const char *device_id, json_t **out);
+/* Every port whose device_owner starts with 'prefix' ("compute:"): a new
+ * array, for the compute agent's reconcile. */
+int nb_network_ports_by_owner(const char *prefix, json_t **out);
+
 #endif

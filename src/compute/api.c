@@ -1,0 +1,119 @@
+/* Nova v2.1 over HTTP: the route table, version discovery, and Nova's
+ * error bodies.  Handlers live in the file of their area (internal.h). */
+#include "compute/internal.h"
+#include "compute/handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define IN_HANDLER NB_POLICY_IN_HANDLER
+#define H(m, p, fn) {m, p, fn, IN_HANDLER, 0, NULL, NULL, NULL}
+#define HP(m, p, fn, rule) {m, p, fn, rule, 0, NULL, NULL, NULL}
+
+static int nb_cmp_versions(struct nb_req *req);
+static int nb_cmp_version(struct nb_req *req);
+
+/* Each area keeps its routes in its own block, so areas never edit each
+ * other's lines. */
+static const struct nb_route nb_compute_routes[] = {
+    /* ---- discovery */
+    {"GET", "/", nb_cmp_versions, NULL, NB_ROUTE_PUBLIC | NB_ROUTE_UNVERSIONED,
+     NULL, NULL, NULL},
+    {"GET", "/v2.1", nb_cmp_version, NULL, NB_ROUTE_PUBLIC | NB_ROUTE_UNVERSIONED,
+     NULL, NULL, NULL},
+    {"GET", "/v2.1/", nb_cmp_version, NULL, NB_ROUTE_PUBLIC | NB_ROUTE_UNVERSIONED,
+     NULL, NULL, NULL},
+
+    /* ---- servers (servers*.c) */
+
+    /* ---- server actions, os-interface (actions.c, interfaces.c) */
+
+    /* ---- flavors, keypairs, quotas, limits, server groups,
+     *      availability zones, hypervisors, services (catalog area) */
+};
+
+static const char *const nb_compute_headers[] = {NULL};
+
+static const struct nb_microversions nb_compute_mv = {
+    .service_type = "compute",
+    .legacy_header = "X-OpenStack-Nova-API-Version",
+    .min = NB_CMP_MV_MIN,
+    .max = NB_CMP_MV_MAX,
+};
+
+const struct nb_service nb_compute_service = {
+    .name = "compute",
+    .prefix = "/compute",
+    .routes = nb_compute_routes,
+    .nroutes = NB_ARRAY_SIZE(nb_compute_routes),
+    .render_error = nb_cmp_render_error,
+    .headers = nb_compute_headers,
+    .bad_content_type_status = 0,
+    .mv = &nb_compute_mv,
+};
+
+/* ---- errors */
+
+json_t *nb_cmp_render_error(int status, const char *title, const char *msg)
+{
+    const char *key;
+    (void)title;
+    switch (status) {
+    case 400: key = "badRequest"; break;
+    case 401: key = "unauthorized"; break;
+    case 403: key = "forbidden"; break;
+    case 404: key = "itemNotFound"; break;
+    case 405: key = "badMethod"; break;
+    case 409: key = "conflictingRequest"; break;
+    case 413: case 429: key = "overLimit"; break;
+    case 415: key = "badMediaType"; break;
+    case 501: key = "notImplemented"; break;
+    case 503: key = "serviceUnavailable"; break;
+    default: key = "computeFault"; break;
+    }
+    return json_pack("{s:{s:i,s:s}}", key, "code", status, "message", msg);
+}
+
+bool nb_cmp_is_admin(const struct nb_ctx *ctx)
+{
+    return nb_caller_has_role(&ctx->caller, "admin");
+}
+
+/* ---- discovery: the documents Nova serves at / and /v2.1 */
+
+static json_t *nb_cmp_version_doc(struct nb_req *req, bool full)
+{
+    char *href = nb_xasprintf("%s/compute/v2.1/", nb_req_base_url(req));
+    char max[16], min[16];
+    json_t *v;
+
+    snprintf(max, sizeof(max), "%d.%d", NB_CMP_MV_MAX / 1000, NB_CMP_MV_MAX % 1000);
+    snprintf(min, sizeof(min), "%d.%d", NB_CMP_MV_MIN / 1000, NB_CMP_MV_MIN % 1000);
+    v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:s}]}", "id", "v2.1",
+                  "status", "CURRENT", "version", max, "min_version", min,
+                  "updated", "2013-07-23T11:33:21Z", "links", "rel", "self",
+                  "href", href);
+    if (full) {
+        json_array_append_new(json_object_get(v, "links"),
+                              json_pack("{s:s,s:s,s:s}", "rel", "describedby",
+                                        "type", "text/html", "href",
+                                        "http://docs.openstack.org/"));
+        json_object_set_new(v, "media-types", json_pack(
+            "[{s:s,s:s}]", "base", "application/json", "type",
+            "application/vnd.openstack.compute+json;version=2.1"));
+    }
+    free(href);
+    return v;
+}
+
+static int nb_cmp_versions(struct nb_req *req)
+{
+    return nb_reply_json(req, 200, json_pack("{s:[o]}", "versions",
+                                             nb_cmp_version_doc(req, false)));
+}
+
+static int nb_cmp_version(struct nb_req *req)
+{
+    return nb_reply_json(req, 200, json_pack("{s:o}", "version",
+                                             nb_cmp_version_doc(req, true)));
+}

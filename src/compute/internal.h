@@ -1,0 +1,184 @@
+/* What the files of src/compute share.  The API (api.c and the per-area
+ * handler files) records intents in SQL and publishes tasks on the bus; the
+ * scheduler (scheduler.c) places builds; the agent (agent.c) runs tasks on
+ * this host through the virt driver (virt/driver.h).
+ *
+ * Areas and the files that own them:
+ *   api.c          route table, version documents, errors, microversions
+ *   schema.c       the shared tables (migration set "compute")
+ *   servers*.c     servers: create/list/show/update/delete, views,
+ *                  metadata, tags, ips, instance actions
+ *   actions.c      server actions (the API side) and their agent tasks
+ *   interfaces.c   os-interface
+ *   flavors.c keypairs.c quotas.c groups.c hosts.c (hypervisors, services,
+ *                  availability zones)
+ *   scheduler.c agent.c  the build pipeline */
+#ifndef NB_COMPUTE_INTERNAL_H
+#define NB_COMPUTE_INTERNAL_H
+
+#include "compute/compute.h"
+#include "compute/virt/driver.h"
+
+#include <stdbool.h>
+
+/* The oldest and newest microversions served. */
+#define NB_CMP_MV_MIN NB_MV(2, 1)
+#define NB_CMP_MV_MAX NB_MV(2, 79)
+
+/* The module's handles, set by init (module.c); borrowed. */
+const struct nb_module_env *nb_cmp_env(void);
+struct nb_db *nb_cmp_db(void);
+
+/* ---- errors (api.c)
+ * Nova's bodies: {"itemNotFound": {"code": 404, "message": "..."}}; the key
+ * follows the status (badRequest, forbidden, itemNotFound, badMethod,
+ * conflictingRequest, overLimit, ...).  Handlers set errors with
+ * nb_err_set / nb_req_err as usual. */
+json_t *nb_cmp_render_error(int status, const char *title, const char *msg);
+bool nb_cmp_is_admin(const struct nb_ctx *ctx);
+
+/* ---- schema.c */
+int nb_cmp_schema_migrate(struct nb_db *db);
+
+/* ---- Nova's states (nova/compute/vm_states.py, task_states.py) and the
+ * API status they show as (servers.c). */
+#define NB_VM_BUILDING "building"
+#define NB_VM_ACTIVE "active"
+#define NB_VM_STOPPED "stopped"
+#define NB_VM_PAUSED "paused"
+#define NB_VM_SUSPENDED "suspended"
+#define NB_VM_RESIZED "resized"
+#define NB_VM_ERROR "error"
+#define NB_VM_DELETED "deleted"
+#define NB_VM_SOFT_DELETED "soft-delete"
+#define NB_VM_RESCUED "rescued"
+#define NB_VM_SHELVED "shelved"
+#define NB_VM_SHELVED_OFFLOADED "shelved_offloaded"
+/* The API status of (vm_state, task_state): "ACTIVE", "REBOOT", ... */
+const char *nb_cmp_status(const char *vm_state, const char *task_state);
+
+/* ---- servers: the row layer (server.c)
+ * A server is handled as its cmp_instances row: a JSON object keyed by
+ * column name, JSON columns (flavor, request, network_info, metadata,
+ * fault, ...) parsed, times as µs integers, NULL columns as null. */
+/* Loads server 'id' as 'ctx' may see it (its project's, or any for an
+ * admin), not deleted: 0 and a new reference, or -ENOENT with Nova's 404
+ * "Instance <id> could not be found." set. */
+int nb_cmp_server_get(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
+                      json_t **out);
+/* Loads any row, deleted ones included; -ENOENT silently. */
+int nb_cmp_server_get_raw(struct nb_tx *tx, const char *id, json_t **out);
+/* Sets the columns named in 'changes' (same form as the row; objects and
+ * arrays are stored as JSON) and updated_at.  -ENOENT when absent. */
+int nb_cmp_server_set(struct nb_tx *tx, const char *id, const json_t *changes);
+/* 409 "Instance <id> is locked" unless 'server' is unlocked or the caller
+ * is an admin or the one who locked it (Nova's rule). */
+int nb_cmp_check_locked(struct nb_ctx *ctx, const json_t *server);
+/* 409 with Nova's message "Cannot '<action>' instance <id> while it is in
+ * vm_state <vm_state>" (or task_state) unless the server's vm_state is in
+ * the NULL-terminated 'vm_states' and its task_state in 'task_states'
+ * ('task_states' NULL: any; a NULL task_state matches the entry "none"). */
+int nb_cmp_check_state(struct nb_ctx *ctx, const json_t *server,
+                       const char *action, const char *const *vm_states,
+                       const char *const *task_states);
+/* A context acting for the server's owner with the admin role, for work
+ * the agent does on the owner's behalf (ports, snapshots). */
+void nb_cmp_ctx_for(struct nb_ctx *ctx, const char *project_id,
+                    const char *user_id, const char *request_id);
+
+/* ---- os-instance-actions (server.c) */
+/* Records that the caller's request starts 'action' ("create", "stop", ...)
+ * on server 'server_id' (request id and user from ctx). */
+int nb_cmp_action_record(struct nb_ctx *ctx, struct nb_tx *tx,
+                         const char *server_id, const char *action);
+/* The agent's side: an event of the action ("compute_stop_instance")
+ * starts, then finishes with result "Success" or "Error" (and the
+ * action's message becomes "Error" on failure, as Nova does). */
+int nb_cmp_event_start(struct nb_tx *tx, const char *server_id,
+                       const char *request_id, const char *event,
+                       const char *host);
+int nb_cmp_event_finish(struct nb_tx *tx, const char *server_id,
+                        const char *request_id, const char *event,
+                        bool ok, const char *traceback);
+
+/* ---- the pipeline (scheduler.c, agent.c)
+ * A create records the servers (vm_state building, task_state scheduling)
+ * and publishes them for scheduling; the scheduler sets host/node and
+ * hands each to its host's agent.  Everything else a host does is a task
+ * published to that host's agent: {"op", "server", "request_id", "args"}
+ * on topic "compute.<host>". */
+int nb_cmp_build_publish(const json_t *server_ids, const char *request_id);
+int nb_cmp_task_publish(const char *host, const char *op, const char *server_id,
+                        const char *request_id, const json_t *args);
+/* A task as the agent runs it: the server row is loaded (and locked
+ * against other tasks of the same server) before op->run. */
+struct nb_cmp_task {
+    const char *op;
+    const char *server_id;
+    const char *request_id;
+    const json_t *args;             /* may be NULL */
+    json_t *server;                 /* the row, reloaded before run */
+    const struct nb_virt_driver *drv;
+    void *virt;                     /* the driver's handle */
+    const char *host;
+};
+struct nb_cmp_op {
+    const char *name;               /* "stop" */
+    const char *event;              /* "compute_stop_instance" */
+    /* Runs the task; on failure records the fault/state itself. */
+    int (*run)(struct nb_cmp_task *t);
+};
+/* The ops of the server actions (actions.c), ended by a NULL name. */
+extern const struct nb_cmp_op nb_cmp_action_ops[];
+/* Fills 'g' from 'server' (borrowed: g points into it). */
+void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g);
+int nb_cmp_agent_start(const struct nb_module_env *env);
+void nb_cmp_agent_stop(void);
+int nb_cmp_scheduler_start(const struct nb_module_env *env);
+void nb_cmp_scheduler_stop(void);
+/* This host's name: [DEFAULT] host, else gethostname() (as the network
+ * service binds ports). */
+const char *nb_cmp_host(void);
+
+/* ---- catalog area: flavors.c keypairs.c quotas.c groups.c */
+/* Flavor 'id' (its flavorid) as 'ctx' may use it (public, or private with
+ * access for ctx's project, or any for an admin), in the form a server
+ * embeds (microversion 2.47): {"id", "original_name", "vcpus", "ram",
+ * "disk", "ephemeral", "swap", "rxtx_factor", "extra_specs"}.  -ENOENT
+ * silently when absent or not usable. */
+int nb_cmp_flavor_embed(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
+                        json_t **out);
+/* Keypair 'name' of user 'user_id' ({"name", "public_key", "type",
+ * "fingerprint"}); -ENOENT silently. */
+int nb_cmp_keypair_get(struct nb_tx *tx, const char *user_id, const char *name,
+                       json_t **out);
+/* What one server uses. */
+struct nb_cmp_usage {
+    int64_t instances, cores, ram;
+};
+/* How many servers of 'one' each the project (and user) may still add, up
+ * to 'max': *n in [min, max].  Counts live servers in cmp_instances inside
+ * 'tx' (a write transaction that then inserts them), after taking the
+ * project's quota lock row, so concurrent creates never overshoot on
+ * either backend.  When not even 'min' fit: -EDQUOT with Nova's 403
+ * "Quota exceeded for instances: Requested 1, but already used 10 of 10
+ * instances" (cores, ram alike).  For a resize, 'one' is the increase and
+ * min = max = 1 (instances 0). */
+int nb_cmp_quota_fit(struct nb_ctx *ctx, struct nb_tx *tx, const char *project_id,
+                     const char *user_id, const struct nb_cmp_usage *one,
+                     int min, int max, int *n);
+/* The limit of 'resource' ("metadata_items", "key_pairs",
+ * "server_group_members", ...) for the project; -1 unlimited. */
+int nb_cmp_quota_limit(struct nb_tx *tx, const char *project_id,
+                       const char *resource, int64_t *out);
+/* Server group 'id' as ctx may see it: {"id", "name", "policy", "rules",
+ * "members": [server ids], "project_id"}; -ENOENT silently. */
+int nb_cmp_group_get(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
+                     json_t **out);
+/* Membership, in the create's (or delete's) transaction; add checks the
+ * server_group_members quota (403). */
+int nb_cmp_group_add_member(struct nb_ctx *ctx, struct nb_tx *tx,
+                            const char *group_id, const char *server_id);
+int nb_cmp_group_remove_member(struct nb_tx *tx, const char *server_id);
+
+#endif
