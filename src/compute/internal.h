@@ -66,6 +66,10 @@ const char *nb_cmp_status(const char *vm_state, const char *task_state);
  * "Instance <id> could not be found." set. */
 int nb_cmp_server_get(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
                       json_t **out);
+/* Appends "SELECT <every column> FROM cmp_instances" to 'q', for lists;
+ * nb_cmp_server_row() turns each row of such a query into the object. */
+void nb_cmp_server_select(struct nb_sql *q);
+json_t *nb_cmp_server_row(struct nb_stmt *st);
 /* Loads any row, deleted ones included; -ENOENT silently. */
 int nb_cmp_server_get_raw(struct nb_tx *tx, const char *id, json_t **out);
 /* Sets the columns named in 'changes' (same form as the row; objects and
@@ -136,9 +140,9 @@ int nb_cmp_agent_start(const struct nb_module_env *env);
 void nb_cmp_agent_stop(void);
 int nb_cmp_scheduler_start(const struct nb_module_env *env);
 void nb_cmp_scheduler_stop(void);
-/* This host's name: [DEFAULT] host, else gethostname() (as the network
- * service binds ports). */
-const char *nb_cmp_host(void);
+/* This host's name (nb_host_name(): what the network service binds
+ * ports to). */
+#define nb_cmp_host() nb_host_name()
 
 /* ---- catalog area: flavors.c keypairs.c quotas.c groups.c */
 /* Flavor 'id' (its flavorid) as 'ctx' may use it (public, or private with

@@ -5,6 +5,8 @@
 #include "core.h"
 
 #include <ini.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -275,4 +277,22 @@ void nb_conf_write_sample(FILE *out)
         nb_conf_comment(out, nb_opts[i].help);
         fprintf(out, "#%s = %s\n\n", nb_opts[i].key, nb_opts[i].def);
     }
+}
+
+static char nb_host_buf[256];
+
+static void nb_host_name_init(void)
+{
+    const char *h = nb_conf_str("DEFAULT", "host");
+    if (h && *h)
+        snprintf(nb_host_buf, sizeof(nb_host_buf), "%s", h);
+    else if (gethostname(nb_host_buf, sizeof(nb_host_buf) - 1) < 0)
+        snprintf(nb_host_buf, sizeof(nb_host_buf), "localhost");
+}
+
+const char *nb_host_name(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, nb_host_name_init);
+    return nb_host_buf;
 }

@@ -139,6 +139,8 @@ long nb_conf_int(const char *section, const char *key);
 bool nb_conf_bool(const char *section, const char *key);
 /* Writes every option with its default and documentation as an INI file. */
 void nb_conf_write_sample(FILE *out);
+/* This host's name: [DEFAULT] host, else gethostname(); read once. */
+const char *nb_host_name(void);
 
 /* ------------------------------------------------------------------ context
  *

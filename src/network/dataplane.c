@@ -35,18 +35,10 @@ static int nb_dp_find(const char *name, const struct nb_dp_driver **out)
 
 /* ---- the host name ports bind to */
 
-static char nb_net_hostname[256];
 
 const char *nb_net_host(void)
 {
-    if (!nb_net_hostname[0]) {
-        const char *h = nb_conf_str("DEFAULT", "host");
-        if (h && *h)
-            snprintf(nb_net_hostname, sizeof(nb_net_hostname), "%s", h);
-        else if (gethostname(nb_net_hostname, sizeof(nb_net_hostname) - 1) < 0)
-            snprintf(nb_net_hostname, sizeof(nb_net_hostname), "localhost");
-    }
-    return nb_net_hostname;
+    return nb_host_name();
 }
 
 /* ---- building the desired state
