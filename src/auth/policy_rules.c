@@ -287,6 +287,29 @@ static const struct nb_policy_rule nb_rules[] = {
     {"get_network_ip_availability", ADMIN},
     {"get_agent", ""},
 #undef NET_OWNER
+
+    /* ---- compute catalog (Nova's rule names; src/compute flavors.c,
+     * keypairs.c, quota*.c, groups.c, hosts.c).  Reads for any token;
+     * another project's server group is a 404 (the handlers look in the
+     * caller's project); keypairs act for the caller, or for any user
+     * (?user_id=, 2.10) as an admin; the rest is admin only. */
+#define CMP_USER "rule:admin_required or user_id:%(target.user_id)s"
+#define CMP_PROJ "rule:admin_required or project_id:%(target.project_id)s"
+    {"os_compute_api:flavors:index", ""},
+    {"os_compute_api:flavors:show", ""},
+    {"os_compute_api:os-flavor-manage:create", ADMIN},
+    {"os_compute_api:os-flavor-manage:update", ADMIN},
+    {"os_compute_api:os-flavor-manage:delete", ADMIN},
+    {"os_compute_api:os-keypairs:index", CMP_USER},
+    {"os_compute_api:os-keypairs:show", CMP_USER},
+    {"os_compute_api:os-keypairs:create", CMP_USER},
+    {"os_compute_api:os-keypairs:delete", CMP_USER},
+    {"os_compute_api:os-server-groups:index", ""},
+    {"os_compute_api:os-server-groups:show", ""},
+    {"os_compute_api:os-server-groups:create", ""},
+    {"os_compute_api:os-server-groups:delete", ""},
+#undef CMP_USER
+#undef CMP_PROJ
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

@@ -30,6 +30,28 @@ static const struct nb_route nb_compute_routes[] = {
 
     /* ---- flavors, keypairs, quotas, limits, server groups,
      *      availability zones, hypervisors, services (catalog area) */
+    HP("GET", "/v2.1/flavors", nb_cmp_flavors_index, "os_compute_api:flavors:index"),
+    HP("GET", "/v2.1/flavors/detail", nb_cmp_flavors_detail,
+       "os_compute_api:flavors:index"),
+    HP("GET", "/v2.1/flavors/{id}", nb_cmp_flavor_show, "os_compute_api:flavors:show"),
+    HP("POST", "/v2.1/flavors", nb_cmp_flavor_create,
+       "os_compute_api:os-flavor-manage:create"),
+    HP("PUT", "/v2.1/flavors/{id}", nb_cmp_flavor_update,
+       "os_compute_api:os-flavor-manage:update"),
+    HP("DELETE", "/v2.1/flavors/{id}", nb_cmp_flavor_delete,
+       "os_compute_api:os-flavor-manage:delete"),
+    H("GET", "/v2.1/os-keypairs", nb_cmp_keypairs_list),
+    H("POST", "/v2.1/os-keypairs", nb_cmp_keypair_create),
+    H("GET", "/v2.1/os-keypairs/{name}", nb_cmp_keypair_show),
+    H("DELETE", "/v2.1/os-keypairs/{name}", nb_cmp_keypair_delete),
+    HP("GET", "/v2.1/os-server-groups", nb_cmp_groups_list,
+       "os_compute_api:os-server-groups:index"),
+    HP("POST", "/v2.1/os-server-groups", nb_cmp_group_create,
+       "os_compute_api:os-server-groups:create"),
+    HP("GET", "/v2.1/os-server-groups/{id}", nb_cmp_group_show,
+       "os_compute_api:os-server-groups:show"),
+    HP("DELETE", "/v2.1/os-server-groups/{id}", nb_cmp_group_delete,
+       "os_compute_api:os-server-groups:delete"),
 };
 
 static const char *const nb_compute_headers[] = {NULL};
