@@ -75,6 +75,18 @@ json_t *nb_cmp_flavor_specs(const json_t *row);
 int nb_cmp_description_check(struct nb_ctx *ctx, const char *path, const json_t *v,
                              size_t max);
 
+/* ---- services.c */
+/* The integer id a service or compute node shows before 2.53: a stable
+ * 31-bit hash of its uuid. */
+int64_t nb_cmp_legacy_id(const char *uuid);
+/* Whether a cmp_services row (as nb_cmp_row_json) is up: a heartbeat
+ * within the service down time and not forced down. */
+bool nb_cmp_service_up(const json_t *svc);
+/* cmp_services rows (WHERE 'where' with one text argument 'arg', both may
+ * be NULL) as a new array of row objects. */
+int nb_cmp_services_load(struct nb_tx *tx, const char *where, const char *arg,
+                         json_t **out);
+
 /* Nova's links of a resource: self (/compute/v2.1/<collection>/<id>) and
  * bookmark (/compute/<collection>/<id>).  A new array. */
 json_t *nb_cmp_links(struct nb_req *req, const char *collection, const char *id);
