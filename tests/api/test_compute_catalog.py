@@ -2,7 +2,8 @@
 groups, as Nova v2.1 serves them per microversion."""
 import uuid
 
-from cmpcatlib import (CmpTestCase, cdelete, cget, cpost, cput, member)
+from cmpcatlib import CatTestCase, member
+from cmplib import cdelete, cget, cpost, cput
 from lib import uniq
 
 FULL_2_1 = {"id", "name", "links", "ram", "vcpus", "swap", "disk",
@@ -14,7 +15,7 @@ SSH_KEY = ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDO3PdOliEJj7cPR0ZUVWKPJgitLsSk
 FINGERPRINT = "f2:a7:db:58:fa:ec:7d:0f:4a:a9:8d:fa:22:9b:c2:7d"
 
 
-class TestFlavors(CmpTestCase):
+class TestFlavors(CatTestCase):
     def test_create_show_list_delete(self):
         f = self.flavor(ram=1024, vcpus=2, disk=10, swap=0, rxtx_factor=2.5,
                         **{"OS-FLV-EXT-DATA:ephemeral": 3})
@@ -142,7 +143,7 @@ class TestFlavors(CmpTestCase):
             self.assertNova(cput("/flavors/" + f["id"], body, mv="2.55"), 400)
 
 
-class TestKeypairs(CmpTestCase):
+class TestKeypairs(CatTestCase):
     def kp(self, token=None, mv=None, **attrs):
         body = {"name": uniq("kp")}
         body.update(attrs)
@@ -256,7 +257,7 @@ class TestKeypairs(CmpTestCase):
         self.assertNova(r, 400)
 
 
-class TestServerGroups(CmpTestCase):
+class TestServerGroups(CatTestCase):
     def group(self, mv=None, token=None, **attrs):
         kw = {"mv": mv}
         if token:
@@ -339,3 +340,115 @@ class TestServerGroups(CmpTestCase):
         self.assertEqual([x["id"] for x in r.body["server_groups"]], ids[1:2])
         r = cget("/os-server-groups", params={"offset": "x"}, token=tok)
         self.assertNova(r, 400)
+
+
+class TestExtraSpecs(CatTestCase):
+    def test_crud(self):
+        f = self.flavor()
+        base = "/flavors/%s/os-extra_specs" % f["id"]
+        r = cpost(base, {"extra_specs": {"hw:cpu_policy": "dedicated", "n": 3}})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"extra_specs": {"hw:cpu_policy": "dedicated", "n": "3"}})
+        r = cget(base)
+        self.assertEqual(r.body, {"extra_specs": {"hw:cpu_policy": "dedicated", "n": "3"}})
+        r = cget(base + "/hw:cpu_policy")
+        self.assertEqual(r.body, {"hw:cpu_policy": "dedicated"})
+        r = cput(base + "/n", {"n": "4"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"n": "4"})
+        r = cget("/flavors/" + f["id"], mv="2.61")
+        self.assertEqual(r.body["flavor"]["extra_specs"], {"hw:cpu_policy": "dedicated",
+                                                           "n": "4"})
+        self.assertStatus(cdelete(base + "/n"), 200)
+        self.assertNova(cget(base + "/n"), 404, "has no extra specs with key n")
+        self.assertNova(cdelete(base + "/n"), 404)
+        # a member reads them, cannot change them
+        _, _, tok = member()
+        self.assertStatus(cget(base, token=tok), 200)
+        self.assertNova(cpost(base, {"extra_specs": {"a": "b"}}, token=tok), 403)
+        self.assertNova(cput(base + "/a", {"a": "b"}, token=tok), 403)
+        self.assertNova(cdelete(base + "/hw:cpu_policy", token=tok), 403)
+
+    def test_bad_input(self):
+        f = self.flavor()
+        base = "/flavors/%s/os-extra_specs" % f["id"]
+        for body in ({"extra_specs": {"bad/key": "v"}}, {"extra_specs": {"k": "v" * 256}},
+                     {"extra_specs": {"k": None}}, {"extra_specs": {"k": {}}},
+                     {"extra_specs": []}, {"specs": {}}, {"extra_specs": {"": "v"}}):
+            self.assertNova(cpost(base, body), 400)
+        self.assertNova(cput(base + "/a", {"b": "1"}), 400, "Request body and URI mismatch")
+        self.assertNova(cput(base + "/a", {"a": "1", "b": "2"}), 400)
+        self.assertNova(cput(base + "/a", {}), 400)
+        self.assertNova(cpost("/flavors/nope/os-extra_specs", {"extra_specs": {"a": "b"}}),
+                        404)
+        self.assertNova(cget("/flavors/nope/os-extra_specs"), 404)
+        self.assertEqual(cget(base).body, {"extra_specs": {}})
+
+
+class TestFlavorAccess(CatTestCase):
+    def test_private_flavor_access(self):
+        f = self.flavor(**{"os-flavor-access:is_public": False})
+        pid, _, tok = member()
+        # not visible to the project until access is given
+        self.assertNova(cget("/flavors/" + f["id"], token=tok), 404)
+        r = cget("/flavors", token=tok)
+        self.assertNotIn(f["id"], [x["id"] for x in r.body["flavors"]])
+        act = "/flavors/%s/action" % f["id"]
+        r = cpost(act, {"addTenantAccess": {"tenant": pid}})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"flavor_access": [{"flavor_id": f["id"],
+                                                     "tenant_id": pid}]})
+        self.assertNova(cpost(act, {"addTenantAccess": {"tenant": pid}}), 409,
+                        "Flavor access already exists")
+        r = cget("/flavors/%s/os-flavor-access" % f["id"])
+        self.assertEqual(r.body["flavor_access"], [{"flavor_id": f["id"], "tenant_id": pid}])
+        self.assertStatus(cget("/flavors/" + f["id"], token=tok), 200)
+        r = cget("/flavors/detail", token=tok)
+        self.assertIn(f["id"], [x["id"] for x in r.body["flavors"]])
+        # the admin's list: public by default, private ones with is_public=false/none
+        r = cget("/flavors", params={"is_public": "false"})
+        self.assertIn(f["id"], [x["id"] for x in r.body["flavors"]])
+        r = cget("/flavors", params={"is_public": "none"})
+        self.assertIn(f["id"], [x["id"] for x in r.body["flavors"]])
+        r = cget("/flavors")
+        self.assertNotIn(f["id"], [x["id"] for x in r.body["flavors"]])
+        r = cpost(act, {"removeTenantAccess": {"tenant": pid}})
+        self.assertEqual(r.body, {"flavor_access": []})
+        self.assertNova(cpost(act, {"removeTenantAccess": {"tenant": pid}}), 404)
+        self.assertNova(cget("/flavors/" + f["id"], token=tok), 404)
+
+    def test_bad_input_and_policy(self):
+        pub = self.flavor()
+        priv = self.flavor(**{"os-flavor-access:is_public": "false"})
+        self.assertNova(cget("/flavors/%s/os-flavor-access" % pub["id"]), 404,
+                        "Access list not available for public flavors.")
+        self.assertNova(cpost("/flavors/%s/action" % pub["id"],
+                              {"addTenantAccess": {"tenant": "p"}}, mv="2.7"), 409,
+                        "Can not add access to a public flavor.")
+        act = "/flavors/%s/action" % priv["id"]
+        for body in ({"addTenantAccess": {}}, {"addTenantAccess": {"tenant": ""}},
+                     {"addTenantAccess": {"tenant": 5}}, {"addTenantAccess": "p"},
+                     {"removeTenantAccess": {"tenant": "x" * 256}}, {"nope": {}}):
+            self.assertNova(cpost(act, body), 400)
+        self.assertNova(cpost("/flavors/nope/action", {"addTenantAccess": {"tenant": "p"}}),
+                        404)
+        _, _, tok = member()
+        self.assertNova(cget("/flavors/%s/os-flavor-access" % priv["id"], token=tok), 403)
+        self.assertNova(cpost(act, {"addTenantAccess": {"tenant": "p"}}, token=tok), 403)
+        self.assertNova(cpost(act, {"removeTenantAccess": {"tenant": "p"}}, token=tok), 403)
+
+
+class TestExtensions(CatTestCase):
+    def test_list_show(self):
+        r = cget("/extensions")
+        self.assertStatus(r, 200)
+        aliases = [e["alias"] for e in r.body["extensions"]]
+        for a in ("os-keypairs", "os-flavor-access", "os-server-groups", "os-services",
+                  "os-hypervisors", "os-quota-sets"):
+            self.assertIn(a, aliases)
+        for e in r.body["extensions"]:
+            self.assertEqual(set(e), {"alias", "name", "description", "namespace",
+                                      "updated", "links"})
+        r = cget("/extensions/os-keypairs")
+        self.assertEqual(r.body["extension"]["name"], "Keypairs")
+        self.assertNova(cget("/extensions/os-cells"), 404)
