@@ -287,6 +287,59 @@ static const struct nb_policy_rule nb_rules[] = {
     {"get_network_ip_availability", ADMIN},
     {"get_agent", ""},
 #undef NET_OWNER
+
+    /* ---- compute catalog (Nova's rule names; src/compute flavors.c,
+     * keypairs.c, quota*.c, groups.c, hosts.c).  Reads for any token;
+     * another project's server group is a 404 (the handlers look in the
+     * caller's project); keypairs act for the caller, or for any user
+     * (?user_id=, 2.10) as an admin; the rest is admin only. */
+#define CMP_USER "rule:admin_required or user_id:%(target.user_id)s"
+#define CMP_PROJ "rule:admin_required or project_id:%(target.project_id)s"
+    {"os_compute_api:flavors:index", ""},
+    {"os_compute_api:flavors:show", ""},
+    {"os_compute_api:os-flavor-manage:create", ADMIN},
+    {"os_compute_api:os-flavor-manage:update", ADMIN},
+    {"os_compute_api:os-flavor-manage:delete", ADMIN},
+    {"os_compute_api:os-keypairs:index", CMP_USER},
+    {"os_compute_api:os-keypairs:show", CMP_USER},
+    {"os_compute_api:os-keypairs:create", CMP_USER},
+    {"os_compute_api:os-keypairs:delete", CMP_USER},
+    {"os_compute_api:os-server-groups:index", ""},
+    {"os_compute_api:os-server-groups:show", ""},
+    {"os_compute_api:os-server-groups:create", ""},
+    {"os_compute_api:os-server-groups:delete", ""},
+    {"os_compute_api:os-flavor-extra-specs:index", ""},
+    {"os_compute_api:os-flavor-extra-specs:show", ""},
+    {"os_compute_api:os-flavor-extra-specs:create", ADMIN},
+    {"os_compute_api:os-flavor-extra-specs:update", ADMIN},
+    {"os_compute_api:os-flavor-extra-specs:delete", ADMIN},
+    {"os_compute_api:os-flavor-access", ADMIN},
+    {"os_compute_api:os-flavor-access:add_tenant_access", ADMIN},
+    {"os_compute_api:os-flavor-access:remove_tenant_access", ADMIN},
+    {"os_compute_api:os-quota-sets:show", CMP_PROJ},
+    {"os_compute_api:os-quota-sets:detail", CMP_PROJ},
+    {"os_compute_api:os-quota-sets:defaults", ""},
+    {"os_compute_api:os-quota-sets:update", ADMIN},
+    {"os_compute_api:os-quota-sets:delete", ADMIN},
+    {"os_compute_api:os-quota-class-sets:show", ADMIN},
+    {"os_compute_api:os-quota-class-sets:update", ADMIN},
+    {"os_compute_api:limits", ""},
+    {"os_compute_api:limits:other_project", ADMIN},
+    {"os_compute_api:os-availability-zone:list", ""},
+    {"os_compute_api:os-availability-zone:detail", ADMIN},
+    {"os_compute_api:os-services:list", ADMIN},
+    {"os_compute_api:os-services:update", ADMIN},
+    {"os_compute_api:os-services:delete", ADMIN},
+    {"os_compute_api:os-hypervisors:list", ADMIN},
+    {"os_compute_api:os-hypervisors:list-detail", ADMIN},
+    {"os_compute_api:os-hypervisors:statistics", ADMIN},
+    {"os_compute_api:os-hypervisors:show", ADMIN},
+    {"os_compute_api:os-hypervisors:uptime", ADMIN},
+    {"os_compute_api:os-hypervisors:search", ADMIN},
+    {"os_compute_api:os-hypervisors:servers", ADMIN},
+    {"os_compute_api:extensions", ""},
+#undef CMP_USER
+#undef CMP_PROJ
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

@@ -10,5 +10,56 @@
 /* ---- server actions, os-interface (actions.c, interfaces.c) */
 
 /* ---- catalog area */
+/* flavors.c */
+int nb_cmp_flavors_index(struct nb_req *req);
+int nb_cmp_flavors_detail(struct nb_req *req);
+int nb_cmp_flavor_show(struct nb_req *req);
+int nb_cmp_flavor_create(struct nb_req *req);
+int nb_cmp_flavor_update(struct nb_req *req);
+int nb_cmp_flavor_delete(struct nb_req *req);
+/* keypairs.c */
+int nb_cmp_keypairs_list(struct nb_req *req);
+int nb_cmp_keypair_show(struct nb_req *req);
+int nb_cmp_keypair_create(struct nb_req *req);
+int nb_cmp_keypair_delete(struct nb_req *req);
+/* groups.c */
+int nb_cmp_groups_list(struct nb_req *req);
+int nb_cmp_group_show(struct nb_req *req);
+int nb_cmp_group_create(struct nb_req *req);
+int nb_cmp_group_delete(struct nb_req *req);
+/* flavor_access.c */
+int nb_cmp_specs_list(struct nb_req *req);
+int nb_cmp_specs_create(struct nb_req *req);
+int nb_cmp_spec_show(struct nb_req *req);
+int nb_cmp_spec_update(struct nb_req *req);
+int nb_cmp_spec_delete(struct nb_req *req);
+int nb_cmp_access_list(struct nb_req *req);
+int nb_cmp_flavor_action(struct nb_req *req);
+/* quota_api.c */
+int nb_cmp_quota_show(struct nb_req *req);
+int nb_cmp_quota_detail(struct nb_req *req);
+int nb_cmp_quota_defaults(struct nb_req *req);
+int nb_cmp_quota_update(struct nb_req *req);
+int nb_cmp_quota_delete(struct nb_req *req);
+int nb_cmp_quota_class_show(struct nb_req *req);
+int nb_cmp_quota_class_update(struct nb_req *req);
+int nb_cmp_limits_show(struct nb_req *req);
+/* services.c */
+int nb_cmp_services_list(struct nb_req *req);
+int nb_cmp_service_update(struct nb_req *req);
+int nb_cmp_service_delete(struct nb_req *req);
+int nb_cmp_az_list(struct nb_req *req);
+int nb_cmp_az_detail(struct nb_req *req);
+/* hypervisors.c */
+int nb_cmp_hypervisors_index(struct nb_req *req);
+int nb_cmp_hypervisors_detail(struct nb_req *req);
+int nb_cmp_hypervisors_statistics(struct nb_req *req);
+int nb_cmp_hypervisor_show(struct nb_req *req);
+int nb_cmp_hypervisor_uptime(struct nb_req *req);
+int nb_cmp_hypervisors_search(struct nb_req *req);
+int nb_cmp_hypervisors_servers(struct nb_req *req);
+/* extensions.c */
+int nb_cmp_extensions_list(struct nb_req *req);
+int nb_cmp_extension_show(struct nb_req *req);
 
 #endif

@@ -145,6 +145,9 @@ void nb_cmp_scheduler_stop(void);
 #define nb_cmp_host() nb_host_name()
 
 /* ---- catalog area: flavors.c keypairs.c quotas.c groups.c */
+/* The catalog area's tables (schema_catalog.c, migration set
+ * "compute_catalog"), applied by nb_cmp_schema_migrate. */
+int nb_cmp_catalog_migrate(struct nb_db *db);
 /* Flavor 'id' (its flavorid) as 'ctx' may use it (public, or private with
  * access for ctx's project, or any for an admin), in the form a server
  * embeds (microversion 2.47): {"id", "original_name", "vcpus", "ram",

@@ -76,6 +76,9 @@ static const struct nb_migration nb_cmp_migrations[] = {
 
 int nb_cmp_schema_migrate(struct nb_db *db)
 {
-    return nb_db_migrate(db, "compute", nb_cmp_migrations,
-                         NB_ARRAY_SIZE(nb_cmp_migrations));
+    int r = nb_db_migrate(db, "compute", nb_cmp_migrations,
+                          NB_ARRAY_SIZE(nb_cmp_migrations));
+    if (r == 0)
+        r = nb_cmp_catalog_migrate(db);
+    return r;
 }

@@ -132,6 +132,22 @@ static const struct nb_opt nb_opts[] = {
     {"compute", "max_concurrent_builds", "10",
      "Builds this host's compute agent runs at once; the rest wait their "
      "turn in order (Nova's max_concurrent_builds)."},
+
+    /* ---- [quota]: compute's defaults (Nova's [quota]); a project's own
+     * limits and the "default" quota class (os-quota-sets,
+     * os-quota-class-sets) override them.  -1: unlimited. */
+    {"quota", "instances", "10", "Servers per project."},
+    {"quota", "cores", "20", "Instance cores (vCPUs) per project."},
+    {"quota", "ram", "51200", "Megabytes of instance RAM per project."},
+    {"quota", "metadata_items", "128", "Metadata items per server."},
+    {"quota", "injected_files", "5", "Injected files per server (before 2.57)."},
+    {"quota", "injected_file_content_bytes", "10240",
+     "Bytes of one injected file (before 2.57)."},
+    {"quota", "injected_file_path_length", "255",
+     "Length of an injected file's path (before 2.57)."},
+    {"quota", "key_pairs", "100", "Keypairs per user."},
+    {"quota", "server_groups", "10", "Server groups per project."},
+    {"quota", "server_group_members", "10", "Servers per server group."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)
