@@ -77,7 +77,7 @@ class TestMicroversions(CmpTestCase):
         self.assertNova(cget(self.PATH, headers={"X-OpenStack-Nova-API-Version": "2"}), 400)
 
     def test_no_token_is_401_in_nova_form(self):
-        self.assertNova(cget("/servers", token=None), 401)
+        self.assertNova(cget("/flavors", token=None), 401)
 
     def test_unknown_path_is_404_in_nova_form(self):
         self.assertNova(cget("/no-such-thing"), 404)
