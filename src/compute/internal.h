@@ -151,9 +151,10 @@ extern const struct nb_cmp_op nb_cmp_pipeline_ops[];
  * {code, message, details, created: "2026-11-26T18:49:56Z"}. */
 int nb_cmp_server_error(struct nb_tx *tx, const char *id, int code,
                         const char *message, const char *details);
-/* The request id of the server's "create" action (a new one when it has
- * none): *out is a new string. */
-int nb_cmp_create_request_id(struct nb_tx *tx, const char *server_id, char **out);
+/* The request id of the server's latest 'action' ("create", "delete")
+ * (a new one when it has none): *out is a new string. */
+int nb_cmp_action_request_id(struct nb_tx *tx, const char *server_id,
+                             const char *action, char **out);
 /* Releases the ports of server 'row': those 'network_info' (NULL: the
  * row's) names and any other port whose device_id is the server; ports
  * Nova made are deleted, ports the user gave are unbound. */

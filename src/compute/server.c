@@ -156,11 +156,11 @@ static int nb_cmp_server_load(struct nb_tx *tx, const char *id,
     int r;
 
     nb_cmp_server_select(&q);
-    nb_sql_add(&q, " WHERE id = ");
+    nb_sql_add(&q, " WHERE id = ?");
     nb_sql_text(&q, id);
     nb_sql_add(&q, cond);
     if (project) {
-        nb_sql_add(&q, " AND project_id = ");
+        nb_sql_add(&q, " AND project_id = ?");
         nb_sql_text(&q, project);
     }
     r = nb_tx_query_sql(tx, &st, &q);
@@ -202,13 +202,13 @@ int nb_cmp_server_set(struct nb_tx *tx, const char *id, const json_t *changes)
     json_t *v;
     int changed = 0, r;
 
-    nb_sql_add(&q, "UPDATE cmp_instances SET updated_at = ");
+    nb_sql_add(&q, "UPDATE cmp_instances SET updated_at = ?");
     nb_sql_int(&q, nb_now_us());
     json_object_foreach((json_t *)changes, key, v) {
         int c = nb_cmp_col(key);
         if (c < 0 || strcmp(key, "id") == 0 || strcmp(key, "updated_at") == 0)
             continue;
-        nb_sql_addf(&q, ", %s = ", key);
+        nb_sql_addf(&q, ", %s = %s", key, json_is_null(v) ? "" : "?");
         if (json_is_null(v)) {
             nb_sql_add(&q, "NULL");
         } else if (nb_cmp_cols[c].kind == NB_COL_INT) {
@@ -221,7 +221,7 @@ int nb_cmp_server_set(struct nb_tx *tx, const char *id, const json_t *changes)
             nb_sql_text(&q, json_string_value(v) ? json_string_value(v) : "");
         }
     }
-    nb_sql_add(&q, " WHERE id = ");
+    nb_sql_add(&q, " WHERE id = ?");
     nb_sql_text(&q, id);
     r = nb_tx_exec_sql(tx, &changed, &q);
     nb_sql_free(&q);
