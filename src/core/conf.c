@@ -150,6 +150,9 @@ static const struct nb_opt nb_opts[] = {
      "Guest memory the scheduler places per MiB of a host's memory."},
     {"compute", "disk_allocation_ratio", "1.0",
      "Guest disk the scheduler places per GiB of a host's local disk."},
+    {"compute", "fake_boot_ms", "0",
+     "Milliseconds the fake virt driver takes to boot a guest (0: at "
+     "once); lets tests and benchmarks have builds in flight."},
     {"compute", "max_attempts", "3",
      "Hosts a build is tried on before it fails: a spawn that fails is "
      "rescheduled on another host (Nova's [scheduler] max_attempts)."},
