@@ -328,18 +328,20 @@ static int nb_build_ports(struct nb_build *b)
 }
 
 /* Runs 'changes' on the server with the build's event, in one write
- * transaction; task_state is cleared only when no delete came meanwhile. */
-static int nb_build_record(struct nb_cmp_task *t, json_t *changes, bool clear_task,
-                           bool start, int ok)
+ * transaction: the event starts ('start'), finishes (ok 1 or 0) or
+ * neither (-1); task_state becomes 'task' (NULL: cleared) unless a delete
+ * came meanwhile. */
+static int nb_build_record(struct nb_cmp_task *t, const json_t *changes,
+                           const char *task, bool start, int ok)
 {
     struct nb_tx *tx = NULL;
     int r = nb_tx_begin(nb_cmp_db(), true, &tx);
     if (r == 0 && changes)
         r = nb_cmp_server_set(tx, t->server_id, changes);
-    if (r == 0 && clear_task)
-        r = nb_tx_exec(tx, NULL, "UPDATE cmp_instances SET task_state = NULL WHERE"
+    if (r == 0)
+        r = nb_tx_exec(tx, NULL, "UPDATE cmp_instances SET task_state = ? WHERE"
                        " id = ? AND (task_state IS NULL OR task_state <> 'deleting')",
-                       "s", t->server_id);
+                       "ss", task, t->server_id);
     if (r == 0 && start)
         r = nb_cmp_event_start(tx, t->server_id, t->request_id, NB_BUILD_EVENT, t->host);
     if (r == 0 && ok >= 0)
@@ -381,9 +383,9 @@ static int nb_build_fail(struct nb_build *b, const char *message, const char *de
         json_object_set(newreq, "retry", retry_info);
         nb_info("compute: rescheduling server %s after a failed spawn (%s)",
                 t->server_id, message);
-        ch = json_pack("{s:n,s:n,s:s,s:[],s:o}", "host", "node", "task_state",
-                       "scheduling", "network_info", "request", newreq);
-        r = nb_build_record(t, ch, false, false, 0);
+        ch = json_pack("{s:n,s:n,s:[],s:o}", "host", "node", "network_info",
+                       "request", newreq);
+        r = nb_build_record(t, ch, "scheduling", false, 0);
         json_decref(ch);
         if (r == 0) {
             json_t *ids = json_pack("[s]", t->server_id);
@@ -436,9 +438,7 @@ static int nb_build_run(struct nb_cmp_task *t)
         return 0;       /* built, deleted, or elsewhere: a replayed message */
     nb_cmp_ctx_for(&b.ctx, nb_json_str(row, "project_id"), nb_json_str(row, "user_id"),
                    t->request_id);
-    ch = json_pack("{s:s}", "task_state", "networking");
-    r = nb_build_record(t, ch, false, true, -1);
-    json_decref(ch);
+    r = nb_build_record(t, NULL, "networking", true, -1);
     if (r < 0)
         return r;
     b.info = json_array();
@@ -487,7 +487,7 @@ static int nb_build_run(struct nb_cmp_task *t)
     ch = json_pack("{s:s,s:i,s:I,s:O}", "vm_state", NB_VM_ACTIVE, "power_state",
                    NB_POWER_RUNNING, "launched_at", (json_int_t)nb_now_us(),
                    "network_info", b.info);
-    r = nb_build_record(t, ch, true, false, 1);
+    r = nb_build_record(t, ch, NULL, false, 1);
     json_decref(ch);
 out:
     free(err);
