@@ -181,7 +181,8 @@ struct nb_sched_host {
 struct nb_sched_spec {
     int64_t vcpus, memory_mb, disk_gb;
     const char *zone;               /* requested availability zone, or NULL */
-    const char *force_host;         /* "zone:host" form (admins), or NULL */
+    const char *force_host;         /* a host asked for (admins), or NULL */
+    const char *force_node;         /* a node asked for (admins), or NULL */
     const json_t *ignore_hosts;     /* hosts tried before (retries): array */
     const char *group_policy;       /* the server group's policy, or NULL */
     int max_server_per_host;        /* anti-affinity rule (2.64), 0: 1 */

@@ -37,8 +37,9 @@ const char *nb_sched_filter(const struct nb_sched_host *h,
 {
     const char *pol = s->group_policy;
 
-    if (s->force_host && strcmp(s->force_host, h->host))
-        return "ForceHost";
+    if ((s->force_host && strcmp(s->force_host, h->host)) ||
+        (s->force_node && strcmp(s->force_node, h->node)))
+        return "ForcedDestination";
     if (!h->up || !h->enabled)
         return "ComputeFilter";
     if (nb_sched_in(s->ignore_hosts, h->host))

@@ -141,8 +141,9 @@ static int nb_sched_spec_of(struct nb_tx *tx, const json_t *row, json_t *keep,
     const json_t *req = json_object_get(row, "request");
     const json_t *hints = json_object_get(req, "scheduler_hints");
     const json_t *flavor = json_object_get(row, "flavor");
-    const char *id = nb_json_str(row, "id"), *az = nb_json_str(row, "availability_zone");
-    const char *gid = nb_json_str(hints, "group");
+    const char *id = nb_json_str(row, "id");
+    const char *gid = nb_json_str(req, "group") ? nb_json_str(req, "group")
+                                                : nb_json_str(hints, "group");
     json_t *same = NULL, *diff = NULL, *ghosts = NULL;
     int r = 0;
 
@@ -152,23 +153,12 @@ static int nb_sched_spec_of(struct nb_tx *tx, const json_t *row, json_t *keep,
         .disk_gb = json_integer_value(json_object_get(row, "root_gb")) +
                    json_integer_value(json_object_get(flavor, "ephemeral")) +
                    (json_integer_value(json_object_get(flavor, "swap")) + 1023) / 1024,
+        .zone = nb_json_str(row, "availability_zone"),
         .ignore_hosts = json_object_get(json_object_get(req, "retry"), "hosts"),
-        .force_host = nb_json_str(req, "force_host"),
+        /* "zone:host:node" or 2.74's host / hypervisor_hostname */
+        .force_host = nb_json_str(req, "host"),
+        .force_node = nb_json_str(req, "node"),
     };
-    /* Nova's "zone:host" (admins) names the host as well as the zone */
-    if (az && strchr(az, ':')) {
-        json_t *parts = json_pack("[s#s]", az, (int)(strchr(az, ':') - az),
-                                  strchr(az, ':') + 1);
-        char *colon = strchr(json_string_value(json_array_get(parts, 1)), ':');
-        json_array_append_new(keep, parts);
-        if (colon)      /* "zone:host:node" */
-            *colon = '\0';
-        s->zone = json_string_value(json_array_get(parts, 0));
-        if (!s->force_host && *json_string_value(json_array_get(parts, 1)))
-            s->force_host = json_string_value(json_array_get(parts, 1));
-    } else {
-        s->zone = az;
-    }
     if (gid && nb_cmp_group_get) {
         struct nb_ctx ctx;
         json_t *g = NULL;
