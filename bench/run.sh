@@ -2,14 +2,15 @@
 # Every benchmark, one after the other, each printing its table:
 #
 #   bench/run.sh [AREA...]     AREA: identity image object network dataplane
-#                              (default: all of them, in that order)
+#                              compute (default: all of them, in that order)
 #
 # It builds what the benchmarks run, once: the release daemon (build/,
 # `make`) and, for the data plane, a release build of the test tool dp-apply
 # (build-bench/, -Dtests=true).  The network bench runs twice: with the
 # Linux bridge data plane (in a private namespace) and API only.  Each area's own script says what it
 # measures and which environment variables it takes: bench/identity.sh,
-# bench/image.sh, bench/object.sh, bench/network.sh, bench/dataplane.sh.
+# bench/image.sh, bench/object.sh, bench/network.sh, bench/dataplane.sh,
+# bench/compute.sh.
 # The data plane bench needs root (it works in a private namespace).
 # Exit status: non-zero when any area failed; the areas that did are named
 # at the end.
@@ -17,7 +18,7 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
-AREAS=${*:-identity image object network dataplane}
+AREAS=${*:-identity image object network dataplane compute}
 failed=()
 
 make -s build >/dev/null || { echo "bench: make failed" >&2; exit 1; }

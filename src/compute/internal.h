@@ -143,6 +143,68 @@ void nb_cmp_scheduler_stop(void);
 /* This host's name (nb_host_name(): what the network service binds
  * ports to). */
 #define nb_cmp_host() nb_host_name()
+/* The pipeline's own ops ("build", "delete"; build.c), ended by a NULL
+ * name.  An op with an event name gets it recorded around its run by the
+ * agent; these record theirs inside their own transactions. */
+extern const struct nb_cmp_op nb_cmp_pipeline_ops[];
+/* Puts server 'id' in ERROR (task_state cleared) with Nova's fault
+ * {code, message, details, created: "2026-11-26T18:49:56Z"}. */
+int nb_cmp_server_error(struct nb_tx *tx, const char *id, int code,
+                        const char *message, const char *details);
+/* The request id of the server's latest 'action' ("create", "delete")
+ * (a new one when it has none): *out is a new string. */
+int nb_cmp_action_request_id(struct nb_tx *tx, const char *server_id,
+                             const char *action, char **out);
+/* Releases the ports of server 'row': those 'network_info' (NULL: the
+ * row's) names and any other port whose device_id is the server; ports
+ * Nova made are deleted, ports the user gave are unbound. */
+int nb_cmp_ports_release(const json_t *row, const json_t *network_info);
+/* At agent start: releases every compute port whose server is gone, or
+ * that a live server of this host does not record. */
+int nb_cmp_ports_reconcile(void);
+/* Ends an interrupted task of server 'id': task_state cleared, its open
+ * events failed. */
+int nb_cmp_task_abandon(const char *id, const char *task_state);
+/* One pass of the power state sync over this host's servers. */
+int nb_cmp_power_sync(void);
+
+/* ---- the scheduler's decision (placement.c: pure, unit-tested) */
+/* One compute host as the scheduler sees it: its node's inventory, its
+ * service's state, and what live servers placed on it use. */
+struct nb_sched_host {
+    const char *host, *node, *zone;
+    bool up, enabled;
+    int64_t vcpus, memory_mb, local_gb;
+    int64_t used_vcpus, used_ram, used_disk;
+};
+/* What one server asks. */
+struct nb_sched_spec {
+    int64_t vcpus, memory_mb, disk_gb;
+    const char *zone;               /* requested availability zone, or NULL */
+    const char *force_host;         /* a host asked for (admins), or NULL */
+    const char *force_node;         /* a node asked for (admins), or NULL */
+    const json_t *ignore_hosts;     /* hosts tried before (retries): array */
+    const char *group_policy;       /* the server group's policy, or NULL */
+    int max_server_per_host;        /* anti-affinity rule (2.64), 0: 1 */
+    const json_t *group_hosts;      /* {host: other members there} */
+    const json_t *same_hosts;       /* same_host hint: {host: n} */
+    const json_t *different_hosts;  /* different_host hint: {host: n} */
+};
+struct nb_sched_ratios {
+    double cpu, ram, disk;
+};
+/* NULL when host 'h' passes every filter for 's', else the name of the
+ * filter that refused it. */
+const char *nb_sched_filter(const struct nb_sched_host *h,
+                            const struct nb_sched_spec *s,
+                            const struct nb_sched_ratios *ratio);
+/* The index of the best host for 's' among 'hosts', or -1 (NoValidHost)
+ * with *why naming the last filter that refused one (static). */
+int nb_sched_pick(const struct nb_sched_host *hosts, size_t n,
+                  const struct nb_sched_spec *s,
+                  const struct nb_sched_ratios *ratio, const char **why);
+/* Counts 's' as used on 'h' (the next server of a batch sees it). */
+void nb_sched_claim(struct nb_sched_host *h, const struct nb_sched_spec *s);
 
 /* ---- catalog area: flavors.c keypairs.c quotas.c groups.c */
 /* The catalog area's tables (schema_catalog.c, migration set

@@ -33,8 +33,20 @@ static int nb_compute_bootstrap(const struct nb_module_env *env)
     return r;
 }
 
+/* The serving daemon's scheduler and this host's agent (the agent first:
+ * its node is what the scheduler places on). */
+static int nb_compute_start(const struct nb_module_env *env)
+{
+    int r = nb_cmp_agent_start(env);
+    if (r == 0)
+        r = nb_cmp_scheduler_start(env);
+    return r;
+}
+
 static void nb_compute_shutdown(void)
 {
+    nb_cmp_scheduler_stop();
+    nb_cmp_agent_stop();
     nb_cmp_envp = NULL;
 }
 
@@ -43,5 +55,6 @@ const struct nb_module nb_compute_module = {
     .service = &nb_compute_service,
     .init = nb_compute_init,
     .bootstrap = nb_compute_bootstrap,
+    .start = nb_compute_start,
     .shutdown = nb_compute_shutdown,
 };

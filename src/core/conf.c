@@ -148,6 +148,30 @@ static const struct nb_opt nb_opts[] = {
     {"quota", "key_pairs", "100", "Keypairs per user."},
     {"quota", "server_groups", "10", "Server groups per project."},
     {"quota", "server_group_members", "10", "Servers per server group."},
+    {"compute", "default_availability_zone", "nova",
+     "Availability zone of this host's compute service (Nova's "
+     "default_availability_zone); servers placed here show it."},
+    {"compute", "service_down_time", "60",
+     "Seconds since its last heartbeat after which a compute service is "
+     "down: the scheduler skips it and os-services shows it down."},
+    {"compute", "report_interval", "10",
+     "Seconds between the heartbeats (and inventory reports) of this "
+     "host's services."},
+    {"compute", "sync_power_state_interval", "600",
+     "Seconds between passes that compare each server's power state with "
+     "its guest's (0: never), as Nova's _sync_power_states."},
+    {"compute", "cpu_allocation_ratio", "4.0",
+     "Virtual CPUs the scheduler places per physical CPU of a host."},
+    {"compute", "ram_allocation_ratio", "1.0",
+     "Guest memory the scheduler places per MiB of a host's memory."},
+    {"compute", "disk_allocation_ratio", "1.0",
+     "Guest disk the scheduler places per GiB of a host's local disk."},
+    {"compute", "fake_boot_ms", "0",
+     "Milliseconds the fake virt driver takes to boot a guest (0: at "
+     "once); lets tests and benchmarks have builds in flight."},
+    {"compute", "max_attempts", "3",
+     "Hosts a build is tried on before it fails: a spawn that fails is "
+     "rescheduled on another host (Nova's [scheduler] max_attempts)."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)

@@ -169,12 +169,10 @@ static bool nb_img_visible(const struct nb_ctx *ctx, struct nb_tx *tx, const jso
     return member != NULL;
 }
 
-int nb_img_find(struct nb_req *req, struct nb_tx *tx, const char *id,
-                const char *rule, json_t **out)
+int nb_img_load(struct nb_ctx *ctx, struct nb_tx *tx, const char *id, json_t **out)
 {
-    struct nb_ctx *ctx = nb_req_ctx(req);
     struct nb_stmt *st = NULL;
-    json_t *img = NULL, *target;
+    json_t *img = NULL;
     int r;
 
     *out = NULL;
@@ -189,9 +187,22 @@ int nb_img_find(struct nb_req *req, struct nb_tx *tx, const char *id,
         return r;
     if (!img || !nb_img_visible(ctx, tx, img)) {
         json_decref(img);
-        nb_req_policy_done(req);     /* nothing to enforce on what is not there */
-        return nb_req_err(req, 404, "No image found with ID %s", id);
+        return nb_err_set(ctx, 404, "No image found with ID %s", id);
     }
+    *out = img;
+    return 0;
+}
+
+int nb_img_find(struct nb_req *req, struct nb_tx *tx, const char *id,
+                const char *rule, json_t **out)
+{
+    json_t *img = NULL, *target;
+    int r = nb_img_load(nb_req_ctx(req), tx, id, &img);
+
+    if (r == -ENOENT)
+        nb_req_policy_done(req);     /* nothing to enforce on what is not there */
+    if (r < 0)
+        return r;
     target = nb_img_target(img);
     r = nb_req_enforce(req, rule, target);
     json_decref(target);

@@ -45,10 +45,11 @@ bool nb_img_is_admin(const struct nb_ctx *ctx);
 /* Renders the current row of a "SELECT NB_IMG_COLS" query, with its tags
  * (read through 'tx').  Returns a new object. */
 json_t *nb_img_render(struct nb_tx *tx, struct nb_stmt *st);
-/* Loads image 'id' as the caller may see it and enforces 'rule' on it:
- * 404 (Glance's "No image found with ID") when it is absent or not
- * visible to the caller, 403 when 'rule' denies.  *out is a new
- * reference to the rendered image (with its tags). */
+/* Loads image 'id' as the caller may see it: 0 and a new reference to the
+ * rendered image (with its tags), or -ENOENT with Glance's 404 ("No image
+ * found with ID") set on ctx when it is absent or not visible. */
+int nb_img_load(struct nb_ctx *ctx, struct nb_tx *tx, const char *id, json_t **out);
+/* The same through a request, then enforces 'rule' on the image (403). */
 int nb_img_find(struct nb_req *req, struct nb_tx *tx, const char *id,
                 const char *rule, json_t **out);
 /* The policy target of an image: owner, project_id, visibility.  New. */

@@ -429,7 +429,7 @@ static void nb_net_fields(const struct nb_ctx *ctx, json_t *doc, const json_t *f
     }
 }
 
-static json_t *nb_net_rendered(const struct nb_ctx *ctx, const json_t *doc)
+json_t *nb_net_rendered(const struct nb_ctx *ctx, const json_t *doc)
 {
     json_t *d = json_deep_copy(doc);
     nb_net_fields(ctx, d, NULL);
@@ -658,10 +658,6 @@ static int nb_net_visible_all(struct nb_ctx *ctx, struct nb_tx *tx,
     return 0;
 }
 
-static int nb_net_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
-                        int (*fn)(struct nb_ctx *, struct nb_tx *, void *),
-                        void *arg);
-
 /* The caller's default security group exists once it lists groups. */
 static int nb_net_default_sg_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 {
@@ -719,9 +715,7 @@ int nb_net_show(struct nb_req *req)
     return r;
 }
 
-/* Runs fn in a write transaction; commits on success and marks the data
- * plane dirty when the kind affects it. */
-static int nb_net_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
+int nb_net_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
                         int (*fn)(struct nb_ctx *, struct nb_tx *, void *),
                         void *arg)
 {

@@ -86,6 +86,13 @@ struct nb_net_ops {
     int (*remove)(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *doc);
     bool dataplane;             /* changes affect the data plane */
 };
+/* Runs fn in a write transaction; commits on success and marks the data
+ * plane dirty when the kind affects it (api.c; also export.c). */
+int nb_net_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
+                 int (*fn)(struct nb_ctx *, struct nb_tx *, void *), void *arg);
+/* 'doc' as the caller may see it (admin-only attributes hidden): a new
+ * reference. */
+json_t *nb_net_rendered(const struct nb_ctx *ctx, const json_t *doc);
 extern const struct nb_net_ops nb_net_network_ops, nb_net_subnet_ops,
     nb_net_subnetpool_ops, nb_net_port_ops, nb_net_secgroup_ops,
     nb_net_sgrule_ops;

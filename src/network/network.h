@@ -32,5 +32,11 @@ int nb_network_ports_of_device(const char *device_id, json_t **out);
 /* Every port whose device_owner starts with 'prefix' ("compute:"): a new
  * array, for the compute agent's reconcile. */
 int nb_network_ports_by_owner(const char *prefix, json_t **out);
+/* The id of security group 'name_or_id' for ctx's project: a group ctx
+ * may see by that id, else its project's one group of that name ("default"
+ * is made on first use).  *id is a new string; -ENOENT (404
+ * SecurityGroupNotFound) when none, -EEXIST (409) when the name is
+ * ambiguous. */
+int nb_network_secgroup_id(struct nb_ctx *ctx, const char *name_or_id, char **id);
 
 #endif

@@ -45,8 +45,9 @@ struct nb_virt_guest {
     const json_t *flavor;           /* the flavor as embedded in the server */
     const json_t *image;            /* the image's Glance document, or NULL
                                        (boot from volume) */
-    const json_t *ports;            /* [{id, mac_address, network_id,
-                                       fixed_ips, ifname, mtu}] */
+    const json_t *ports;            /* the server's network_info:
+                                       [{port_id, mac, network_id,
+                                       fixed_ips, ifname, mtu, ...}] */
     const json_t *metadata;         /* server metadata object */
     const char *user_data;          /* base64, or NULL */
     const char *key_data;           /* the public key, or NULL */

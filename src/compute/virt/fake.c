@@ -133,7 +133,13 @@ static int nb_fake_spawn(void *drv, const struct nb_virt_guest *vg, char **err)
 {
     struct nb_fake *f = drv;
     struct nb_fake_guest *g;
+    long ms = nb_conf_int("compute", "fake_boot_ms");
     (void)err;
+
+    /* a boot that takes time, as a real one does (crash tests need builds
+     * in flight); the lock is not held meanwhile */
+    if (ms > 0)
+        usleep((useconds_t)ms * 1000);
 
     pthread_mutex_lock(&f->lock);
     if (!nb_map_find(f->guests, vg->uuid, NULL)) {

@@ -1,0 +1,244 @@
+"""The load of bench/compute.sh: Rally-style boot-and-delete with the fake
+virt driver, and GET /servers/detail with BENCH_TOTAL servers.  Prints one
+table; exits 1 when a request got an unexpected status or a server did not
+become ACTIVE.
+
+A boot-and-delete is what Rally's NovaServers.boot_and_delete_server does:
+POST /servers (one server), GET /servers/{id} until it is ACTIVE, DELETE
+/servers/{id}, GET until 404.  Clients poll every BENCH_POLL_MS (Rally's
+default is a second; a short poll measures the service, not the sleep).
+create->ACTIVE is from sending the POST to the first GET that shows
+ACTIVE."""
+import http.client
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+
+BASE = os.environ["NUBIS_URL"].rstrip("/")
+COUNT = int(os.environ.get("BENCH_SERVERS", "1000"))
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1 16 64").split()]
+TOTAL = int(os.environ.get("BENCH_TOTAL", "10000"))
+GETS = int(os.environ.get("BENCH_GETS", "20"))
+POLL = float(os.environ.get("BENCH_POLL_MS", "2")) / 1000.0
+NETWORK = os.environ.get("BENCH_NETWORK", "none")
+PIDFILE = os.environ.get("NUBIS_PID", "")
+bad = []
+lock = threading.Lock()
+URL = urllib.parse.urlsplit(BASE)
+
+
+class Client:
+    """One keep-alive connection (http.client: the bench should load the
+    daemon, not the Python HTTP stack)."""
+
+    def __init__(self, token):
+        self.token = token
+        self.conn = http.client.HTTPConnection(URL.hostname, URL.port, timeout=300)
+
+    def call(self, method, path, body=None, expect=(200,), mv="2.79"):
+        hdr = {"X-Auth-Token": self.token, "OpenStack-API-Version": "compute " + mv}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            hdr["Content-Type"] = "application/json"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=hdr)
+                r = self.conn.getresponse()
+                text = r.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                if attempt:
+                    raise
+        if r.status not in expect:
+            with lock:
+                bad.append("%s %s -> %d %s" % (method, path, r.status, text[:300]))
+        return r.status, (json.loads(text) if text else None)
+
+
+def token():
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"id": "default"},
+        "password": os.environ["NUBIS_ADMIN_PASSWORD"]}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+    c = http.client.HTTPConnection(URL.hostname, URL.port, timeout=60)
+    c.request("POST", "/identity/v3/auth/tokens", body=json.dumps(body),
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    r.read()
+    if r.status != 201:
+        sys.exit("bench: no token (%d)" % r.status)
+    return r.getheader("X-Subject-Token"), r
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
+
+
+def setup(c):
+    """A flavor, an image, the network (BENCH_NETWORK=net: a network and a
+    subnet; none: servers without ports) and unlimited quotas."""
+    fid = "bench-" + str(os.getpid())
+    c.call("POST", "/compute/v2.1/flavors", {"flavor": {
+        "name": fid, "id": fid, "ram": 64, "vcpus": 1, "disk": 1}}, (200,))
+    st, img = c.call("POST", "/image/v2/images", {
+        "name": "bench", "disk_format": "raw", "container_format": "bare"}, (201,))
+    c.conn.request("PUT", "/image/v2/images/%s/file" % img["id"], body=b"\0" * 4096,
+                   headers={"X-Auth-Token": c.token,
+                            "Content-Type": "application/octet-stream"})
+    r = c.conn.getresponse()
+    r.read()
+    if r.status != 204:
+        bad.append("image upload -> %d" % r.status)
+    st, proj = c.call("GET", "/identity/v3/auth/projects")
+    pid = [p["id"] for p in proj["projects"] if p["name"] == "admin"][0]
+    c.call("PUT", "/compute/v2.1/os-quota-sets/" + pid, {"quota_set": {
+        "instances": -1, "cores": -1, "ram": -1}})
+    networks = "none"
+    if NETWORK == "net":
+        st, net = c.call("POST", "/network/v2.0/networks", {"network": {"name": "bench"}},
+                         (201,))
+        c.call("POST", "/network/v2.0/subnets", {"subnet": {
+            "network_id": net["network"]["id"], "ip_version": 4, "cidr": "10.8.0.0/16"}},
+            (201,))
+        c.call("PUT", "/network/v2.0/quotas/" + pid, {"quota": {"port": -1}})
+        networks = [{"uuid": net["network"]["id"]}]
+    return {"flavorRef": fid, "imageRef": img["id"], "networks": networks}
+
+
+def wait_status(c, sid, want, gone=False):
+    """Polls GET /servers/{id} until 'want' (or 404 when 'gone'); False on
+    ERROR or after 120 s."""
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        st, body = c.call("GET", "/compute/v2.1/servers/" + sid,
+                          expect=(404,) if gone else (200, 404))
+        if gone and st == 404:
+            return True
+        if not gone and st == 200:
+            status = body["server"]["status"]
+            if status == want:
+                return True
+            if status == "ERROR":
+                with lock:
+                    bad.append("server %s: ERROR %s" % (sid, body["server"].get("fault")))
+                return False
+        time.sleep(POLL)
+    with lock:
+        bad.append("server %s: not %s within 120 s" % (sid, "gone" if gone else want))
+    return False
+
+
+def boot_and_delete(tok, base, n, lat):
+    c = Client(tok)
+    mine = []
+    for i in range(n):
+        t0 = time.monotonic()
+        body = dict(base, name="bench-%d" % i)
+        st, r = c.call("POST", "/compute/v2.1/servers", {"server": body}, (202,))
+        if st != 202:
+            continue
+        sid = r["server"]["id"]
+        if wait_status(c, sid, "ACTIVE"):
+            mine.append(time.monotonic() - t0)
+        c.call("DELETE", "/compute/v2.1/servers/" + sid, expect=(204,))
+        wait_status(c, sid, None, gone=True)
+    with lock:
+        lat.extend(mine)
+
+
+def cell(tok, base, clients):
+    lat = []
+    per = [COUNT // clients + (1 if i < COUNT % clients else 0) for i in range(clients)]
+    threads = [threading.Thread(target=boot_and_delete, args=(tok, base, n, lat))
+               for n in per]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - t0
+    return COUNT / wall, lat, wall
+
+
+def fill(tok, base, total):
+    """BENCH_TOTAL servers (batches of 100 by min_count), all ACTIVE."""
+    c = Client(tok)
+    left = total
+    t0 = time.monotonic()
+    while left > 0:
+        n = min(100, left)
+        body = dict(base, name="fill", min_count=n, max_count=n)
+        c.call("POST", "/compute/v2.1/servers", {"server": body}, (202,))
+        left -= n
+    end = time.monotonic() + 600
+    while time.monotonic() < end:
+        st, r = c.call("GET", "/compute/v2.1/servers?status=BUILD&limit=1")
+        if st == 200 and not r["servers"]:
+            break
+        time.sleep(0.5)
+    return time.monotonic() - t0
+
+
+def rss_mib():
+    try:
+        pid = open(PIDFILE).read().strip()
+        for line in open("/proc/%s/status" % pid):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError):
+        return float("nan")
+    return float("nan")
+
+
+def main():
+    tok, _ = token()
+    c = Client(tok)
+    base = setup(c)
+    if bad:
+        print("\n".join(bad[:10]))
+        return 1
+    print("compute bench: fake virt driver, networks=%s, %d boot-and-deletes per cell, "
+          "poll every %.0f ms" % (NETWORK if NETWORK == "none" else "1 port", COUNT,
+                                   POLL * 1000))
+    print("%-34s %10s %10s %10s %8s" % ("boot-and-delete", "servers/s", "p50 ACTIVE",
+                                       "p95 ACTIVE", "wall s"))
+    for clients in CONCURRENCY:
+        rate, lat, wall = cell(tok, base, clients)
+        if lat:
+            print("%-34s %10.1f %9.1fms %9.1fms %8.1f" % (
+                "concurrency %d" % clients, rate, statistics.median(lat) * 1000,
+                pct(lat, 95) * 1000, wall))
+        else:
+            print("%-34s (no server became ACTIVE)" % ("concurrency %d" % clients))
+    took = fill(tok, base, TOTAL)
+    print("%d servers created (min_count batches of 100) and ACTIVE in %.1f s" %
+          (TOTAL, took))
+    print("%-34s %10s %10s %10s" % ("GET (%d servers)" % TOTAL, "p50", "p95", "items"))
+    for label, path in (("/servers/detail", "/servers/detail"),
+                        ("/servers/detail?limit=100", "/servers/detail?limit=100"),
+                        ("/servers", "/servers")):
+        lat, items = [], 0
+        for _ in range(GETS):
+            t0 = time.monotonic()
+            st, r = c.call("GET", "/compute/v2.1" + path)
+            lat.append(time.monotonic() - t0)
+            items = len(r["servers"]) if r else 0
+        print("%-34s %8.1fms %8.1fms %10d" % (label, statistics.median(lat) * 1000,
+                                              pct(lat, 95) * 1000, items))
+    print("daemon RSS after: %.1f MiB" % rss_mib())
+    if bad:
+        print("bench: %d unexpected results, the first:" % len(bad))
+        print("\n".join(bad[:10]))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
