@@ -340,6 +340,41 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:extensions", ""},
 #undef CMP_USER
 #undef CMP_PROJ
+    /* ---- compute: servers (Nova's rule names and defaults; src/compute
+     * servers*.c).  Targets carry the server's project_id. */
+#define CMP_MEMBER "rule:admin_required or project_id:%(target.project_id)s"
+    {"os_compute_api:servers:index", ""},
+    {"os_compute_api:servers:detail", ""},
+    {"os_compute_api:servers:index:get_all_tenants", ADMIN},
+    {"os_compute_api:servers:detail:get_all_tenants", ADMIN},
+    {"os_compute_api:servers:allow_all_filters", ADMIN},
+    {"os_compute_api:servers:show", CMP_MEMBER},
+    {"os_compute_api:servers:show:host_status", ADMIN},
+    {"os_compute_api:servers:show:flavor-extra-specs", CMP_MEMBER},
+    {"os_compute_api:servers:create", CMP_MEMBER},
+    {"os_compute_api:servers:create:forced_host", ADMIN},
+    {"compute:servers:create:requested_destination", ADMIN},
+    {"os_compute_api:servers:update", CMP_MEMBER},
+    {"os_compute_api:servers:delete", CMP_MEMBER},
+    {"os_compute_api:os-extended-server-attributes", ADMIN},
+    {"os_compute_api:server-metadata:index", CMP_MEMBER},
+    {"os_compute_api:server-metadata:show", CMP_MEMBER},
+    {"os_compute_api:server-metadata:create", CMP_MEMBER},
+    {"os_compute_api:server-metadata:update", CMP_MEMBER},
+    {"os_compute_api:server-metadata:update_all", CMP_MEMBER},
+    {"os_compute_api:server-metadata:delete", CMP_MEMBER},
+    {"os_compute_api:os-server-tags:index", CMP_MEMBER},
+    {"os_compute_api:os-server-tags:show", CMP_MEMBER},
+    {"os_compute_api:os-server-tags:update", CMP_MEMBER},
+    {"os_compute_api:os-server-tags:update_all", CMP_MEMBER},
+    {"os_compute_api:os-server-tags:delete", CMP_MEMBER},
+    {"os_compute_api:os-server-tags:delete_all", CMP_MEMBER},
+    {"os_compute_api:ips:index", CMP_MEMBER},
+    {"os_compute_api:ips:show", CMP_MEMBER},
+    {"os_compute_api:os-instance-actions:list", CMP_MEMBER},
+    {"os_compute_api:os-instance-actions:show", CMP_MEMBER},
+    {"os_compute_api:os-instance-actions:events", ADMIN},
+#undef CMP_MEMBER
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

@@ -24,7 +24,30 @@ static const struct nb_route nb_compute_routes[] = {
     {"GET", "/v2.1/", nb_cmp_version, NULL, NB_ROUTE_PUBLIC | NB_ROUTE_UNVERSIONED,
      NULL, NULL, NULL},
 
-    /* ---- servers (servers*.c) */
+    /* ---- servers (servers*.c, instance_actions.c) */
+    H("POST", "/v2.1/servers", nb_cmp_servers_create),
+    H("GET", "/v2.1/servers", nb_cmp_servers_index),
+    H("GET", "/v2.1/servers/detail", nb_cmp_servers_detail),
+    H("GET", "/v2.1/servers/{id}", nb_cmp_servers_show),
+    H("PUT", "/v2.1/servers/{id}", nb_cmp_servers_update),
+    H("DELETE", "/v2.1/servers/{id}", nb_cmp_servers_delete),
+    H("GET", "/v2.1/servers/{id}/metadata", nb_cmp_metadata_index),
+    H("POST", "/v2.1/servers/{id}/metadata", nb_cmp_metadata_create),
+    H("PUT", "/v2.1/servers/{id}/metadata", nb_cmp_metadata_update_all),
+    H("GET", "/v2.1/servers/{id}/metadata/{key}", nb_cmp_metadata_show),
+    H("PUT", "/v2.1/servers/{id}/metadata/{key}", nb_cmp_metadata_update),
+    H("DELETE", "/v2.1/servers/{id}/metadata/{key}", nb_cmp_metadata_delete),
+    H("GET", "/v2.1/servers/{id}/tags", nb_cmp_tags_index),
+    H("PUT", "/v2.1/servers/{id}/tags", nb_cmp_tags_update_all),
+    H("DELETE", "/v2.1/servers/{id}/tags", nb_cmp_tags_delete_all),
+    H("GET", "/v2.1/servers/{id}/tags/{tag}", nb_cmp_tags_show),
+    H("PUT", "/v2.1/servers/{id}/tags/{tag}", nb_cmp_tags_update),
+    H("DELETE", "/v2.1/servers/{id}/tags/{tag}", nb_cmp_tags_delete),
+    H("GET", "/v2.1/servers/{id}/ips", nb_cmp_ips_index),
+    H("GET", "/v2.1/servers/{id}/ips/{network}", nb_cmp_ips_show),
+    H("GET", "/v2.1/servers/{id}/os-instance-actions", nb_cmp_instance_actions_index),
+    H("GET", "/v2.1/servers/{id}/os-instance-actions/{request_id}",
+      nb_cmp_instance_actions_show),
 
     /* ---- server actions, os-interface (actions.c, interfaces.c) */
 

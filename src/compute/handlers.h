@@ -5,7 +5,35 @@
 
 #include "core/core.h"
 
-/* ---- servers (servers*.c) */
+/* ---- servers (servers*.c, instance_actions.c) */
+int nb_cmp_servers_create(struct nb_req *req);
+int nb_cmp_servers_index(struct nb_req *req);
+int nb_cmp_servers_detail(struct nb_req *req);
+int nb_cmp_servers_show(struct nb_req *req);
+int nb_cmp_servers_update(struct nb_req *req);
+int nb_cmp_servers_delete(struct nb_req *req);
+/* The start of a delete for DELETE /servers/{id} and the forceDelete
+ * action: the server of path parameter 0 under policy 'rule', recorded as
+ * instance action 'action'; deleted at once without a host, else handed
+ * to its host (task_state deleting).  Replies nothing. */
+int nb_cmp_server_delete_start(struct nb_req *req, const char *rule,
+                               const char *action);
+int nb_cmp_metadata_index(struct nb_req *req);
+int nb_cmp_metadata_create(struct nb_req *req);
+int nb_cmp_metadata_update_all(struct nb_req *req);
+int nb_cmp_metadata_show(struct nb_req *req);
+int nb_cmp_metadata_update(struct nb_req *req);
+int nb_cmp_metadata_delete(struct nb_req *req);
+int nb_cmp_tags_index(struct nb_req *req);
+int nb_cmp_tags_update_all(struct nb_req *req);
+int nb_cmp_tags_delete_all(struct nb_req *req);
+int nb_cmp_tags_show(struct nb_req *req);
+int nb_cmp_tags_update(struct nb_req *req);
+int nb_cmp_tags_delete(struct nb_req *req);
+int nb_cmp_ips_index(struct nb_req *req);
+int nb_cmp_ips_show(struct nb_req *req);
+int nb_cmp_instance_actions_index(struct nb_req *req);
+int nb_cmp_instance_actions_show(struct nb_req *req);
 
 /* ---- server actions, os-interface (actions.c, interfaces.c) */
 

@@ -90,6 +90,48 @@ int nb_cmp_check_state(struct nb_ctx *ctx, const json_t *server,
 void nb_cmp_ctx_for(struct nb_ctx *ctx, const char *project_id,
                     const char *user_id, const char *request_id);
 
+/* ---- the server view (servers_view.c)
+ * What a server renders as, for the negotiated microversion of 'req':
+ *   NB_CMP_VIEW_BASIC    {"id", "name", "links"} (GET /servers)
+ *   NB_CMP_VIEW_SHOW     GET /servers/{id} (2.71 server_groups included)
+ *   NB_CMP_VIEW_DETAIL   an item of GET /servers/detail
+ *   NB_CMP_VIEW_UPDATE   the response of PUT /servers/{id} (the short view
+ *                        before 2.75, the show view from 2.75)
+ *   NB_CMP_VIEW_REBUILD  the response of the rebuild action (2.54 key_name,
+ *                        2.57 user_data; from 2.75 the show view with
+ *                        "user_data" instead of OS-EXT-SRV-ATTR:user_data)
+ * 'server' is a row as nb_cmp_server_get returns it (borrowed); 'tx' (any
+ * transaction) reads tags, host status.  Returns a new object (without the
+ * "server" wrapper). */
+enum nb_cmp_view {
+    NB_CMP_VIEW_BASIC,
+    NB_CMP_VIEW_SHOW,
+    NB_CMP_VIEW_DETAIL,
+    NB_CMP_VIEW_UPDATE,
+    NB_CMP_VIEW_REBUILD,
+};
+json_t *nb_cmp_server_view(struct nb_req *req, struct nb_tx *tx,
+                           const json_t *server, enum nb_cmp_view view);
+/* nb_cmp_server_view with NB_CMP_VIEW_SHOW ('detail') or _BASIC. */
+json_t *nb_cmp_server_render(struct nb_req *req, struct nb_tx *tx,
+                             const json_t *server, bool detail);
+
+/* What POST /servers records in the "request" column (servers.c), for the
+ * scheduler and the agent:
+ *   "networks"           always an array, resolved at the API: [{"uuid"}
+ *                        (with "fixed_ip", "tag" when asked) or {"port"}];
+ *                        "auto" became the one usable network, "none" []
+ *   "security_groups"    names, ["default"] when none asked
+ *   "block_device_mapping_v2"  as asked (only image->local is accepted)
+ *   "scheduler_hints"    as asked ({} when none)
+ *   "group"              the server group id (from scheduler_hints.group)
+ *   "availability_zone"  as asked, or absent
+ *   "host", "node"       a forced destination (admin: "az:host:node" or
+ *                        2.74 host/hypervisor_hostname), or absent
+ *   "image"              the image's properties the driver may need:
+ *                        {"id", "name", "min_disk", "min_ram", "size",
+ *                        "disk_format", "container_format"} */
+
 /* ---- os-instance-actions (server.c) */
 /* Records that the caller's request starts 'action' ("create", "stop", ...)
  * on server 'server_id' (request id and user from ctx). */

@@ -1,0 +1,55 @@
+/* What the servers files (servers*.c, instance_actions.c) share; the rest
+ * of compute sees them through internal.h. */
+#ifndef NB_COMPUTE_SERVERS_H
+#define NB_COMPUTE_SERVERS_H
+
+#include "compute/internal.h"
+
+/* ---- servers_view.c */
+/* [{"rel": "self", ...}, {"rel": "bookmark", ...}] of /compute/v2.1/<coll>/<id>:
+ * a new array. */
+json_t *nb_cmp_links(struct nb_req *req, const char *coll, const char *id);
+/* Nova's isotime of a µs value (null when not an integer): a new value. */
+json_t *nb_cmp_isotime(const json_t *us);
+/* The "addresses" of 'server' (only network 'only_net' when not NULL;
+ * OS-EXT-IPS attributes when 'extended'): a new object. */
+json_t *nb_cmp_addresses(const json_t *server, const char *only_net, bool extended);
+/* The tags of server 'id', sorted: a new array. */
+json_t *nb_cmp_tags_load(struct nb_tx *tx, const char *id);
+/* "UP", "DOWN", "MAINTENANCE", "UNKNOWN", or "" without a host (static). */
+const char *nb_cmp_host_status(struct nb_tx *tx, const char *host);
+/* Nova's hostId: sha224(project_id + host) in hex, "" without a host: a
+ * new string value. */
+json_t *nb_cmp_host_id(const char *project_id, const char *host);
+/* [compute] service_down_time in µs. */
+int64_t nb_cmp_service_down_us(void);
+
+/* ---- servers_meta.c: validation shared by create and the sub-resources */
+/* Nova's parameter_types.metadata: 0, or 400 set naming 'field'. */
+int nb_cmp_metadata_valid(struct nb_ctx *ctx, const char *field, const json_t *meta);
+/* 403 when 'n' items exceed the project's metadata_items quota. */
+int nb_cmp_metadata_quota(struct nb_ctx *ctx, struct nb_tx *tx,
+                          const char *project_id, size_t n);
+/* One tag (1..60 characters, no ',' or '/'): 0, or 400 set. */
+int nb_cmp_tag_valid(struct nb_ctx *ctx, const json_t *tag);
+/* A list of at most 50 valid tags: 0, or 400 set. */
+int nb_cmp_tags_valid(struct nb_ctx *ctx, const char *field, const json_t *tags);
+/* Replaces the tags of server 'id' by 'tags' (an array of strings). */
+int nb_cmp_tags_store(struct nb_tx *tx, const char *id, const json_t *tags);
+
+/* ---- servers.c */
+/* Nova's parameter_types.name: a string of 1..255 printable characters
+ * without leading or trailing white space: 0, or 400 set naming 'field'. */
+int nb_cmp_name_valid(struct nb_ctx *ctx, const char *field, const json_t *v);
+/* Nova's description: null or up to 255 printable characters. */
+int nb_cmp_description_valid(struct nb_ctx *ctx, const json_t *v);
+/* 400 unless every key of 'obj' is one of the NULL-terminated 'allowed'
+ * (jsonschema's additionalProperties false). */
+int nb_cmp_only_keys(struct nb_ctx *ctx, const char *field, const json_t *obj,
+                     const char *const *allowed);
+/* Loads server 'id' for a handler and enforces 'rule' on its project:
+ * 0 and a new reference, or an error set (404 for another project's). */
+int nb_cmp_server_load(struct nb_req *req, struct nb_tx *tx, const char *id,
+                       const char *rule, json_t **out);
+
+#endif
