@@ -116,20 +116,14 @@ int nb_cmp_instance_actions_index(struct nb_req *req)
         goto out;
     if (paging) {
         struct nb_ia_keys k = {req, 0, NULL};
-        const char *lv = nb_req_query(req, "limit");
         nb_req_query_each(req, nb_ia_check_key, &k);
         if (k.bad) {
             r = nb_err_set(ctx, 400, "Invalid input for query parameters %s. Additional "
                            "properties are not allowed ('%s' was unexpected)", k.key, k.key);
             goto out;
         }
-        if (lv && (nb_str_to_long(lv, &limit) < 0 || limit < 0)) {
-            r = nb_err_set(ctx, 400, "Invalid input for query parameters limit. Value: "
-                           "%s. '%s' does not match '^[0-9]*$'", lv, lv);
+        if ((r = nb_cmp_paging(req, &limit, &marker)) < 0)
             goto out;
-        }
-        if (limit > 1000)
-            limit = 1000;
         if ((hs = nb_ia_query_time(req, "changes-since", &since)) < 0 ||
             (nb_req_mv(req) >= NB_MV(2, 66) &&
              (hb = nb_ia_query_time(req, "changes-before", &before)) < 0)) {
@@ -141,7 +135,6 @@ int nb_cmp_instance_actions_index(struct nb_req *req)
                            "equal to changes-before.");
             goto out;
         }
-        marker = nb_req_query(req, "marker");
         if (marker && nb_tx_query_int(tx, &mstart, "SELECT start_time FROM cmp_actions"
                                       " WHERE instance_id = ? AND request_id = ?", "ss",
                                       id, marker) < 0) {
@@ -178,13 +171,10 @@ int nb_cmp_instance_actions_index(struct nb_req *req)
         goto out;
     body = json_pack("{s:O}", "instanceActions", list);
     if (paging && limit > 0 && (long)json_array_size(list) == limit) {
-        char *href;
+        char *coll = nb_xasprintf("servers/%s/os-instance-actions", id);
         last = nb_json_str(json_array_get(list, json_array_size(list) - 1), "request_id");
-        href = nb_xasprintf("%s/compute/v2.1/servers/%s/os-instance-actions?limit=%ld"
-                            "&marker=%s", nb_req_base_url(req), id, limit, last);
-        json_object_set_new(body, "links", json_pack("[{s:s,s:s}]", "rel", "next",
-                                                     "href", href));
-        free(href);
+        json_object_set_new(body, "links", nb_cmp_next_link(req, coll, last));
+        free(coll);
     }
     r = nb_reply_json(req, 200, body);
 out:

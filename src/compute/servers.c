@@ -27,45 +27,23 @@ int nb_cmp_name_valid(struct nb_ctx *ctx, const char *field, const json_t *v)
     size_t n;
 
     if (!json_is_string(v))
-        return nb_err_invalid(ctx, field, v, "is not of type 'string'");
+        return nb_cmp_bad_input(ctx, field, v, "is not of type 'string'");
     s = json_string_value(v);
     n = strlen(s);
     if (n == 0)
-        return nb_err_invalid(ctx, field, v, "is too short");
+        return nb_cmp_bad_input(ctx, field, v, "is too short");
     if (!nb_utf8_valid(s, n) || n > 4 * 255)
-        return nb_err_invalid(ctx, field, v, "is too long");
+        return nb_cmp_bad_input(ctx, field, v, "is too long");
     {
         size_t chars = 0, i;
         for (i = 0; i < n; i++)
             chars += ((unsigned char)s[i] & 0xc0) != 0x80;
         if (chars > 255)
-            return nb_err_invalid(ctx, field, v, "is too long");
+            return nb_cmp_bad_input(ctx, field, v, "is too long");
     }
     if (nb_is_space((unsigned char)s[0]) || nb_is_space((unsigned char)s[n - 1]) ||
         !nb_printable(s))
-        return nb_err_invalid(ctx, field, v, "is not a 'name'");
-    return 0;
-}
-
-int nb_cmp_description_valid(struct nb_ctx *ctx, const json_t *v)
-{
-    const char *s;
-    size_t chars = 0, i, n;
-
-    if (json_is_null(v))
-        return 0;
-    if (!json_is_string(v))
-        return nb_err_invalid(ctx, "description", v, "is not of type 'string', 'null'");
-    s = json_string_value(v);
-    n = strlen(s);
-    for (i = 0; i < n; i++)
-        chars += ((unsigned char)s[i] & 0xc0) != 0x80;
-    if (chars > 255)
-        return nb_err_invalid(ctx, "description", v, "is too long");
-    for (i = 0; i < n; i++)
-        if (((unsigned char)s[i] < 0x20 && !nb_is_space((unsigned char)s[i])) ||
-            s[i] == 0x7f)
-            return nb_err_invalid(ctx, "description", v, "does not match the pattern");
+        return nb_cmp_bad_input(ctx, field, v, "is not a 'name'");
     return 0;
 }
 
@@ -155,26 +133,26 @@ static int nb_update_parse(struct nb_req *req, const json_t *body, json_t *chang
         json_object_set(changes, "name", (json_t *)v);
     }
     if ((v = json_object_get(s, "description"))) {
-        if (nb_cmp_description_valid(ctx, v) < 0)
+        if (nb_cmp_description_check(ctx, "description", v, 255) < 0)
             return -EINVAL;
         json_object_set(changes, "description", (json_t *)v);
     }
     if ((v = json_object_get(s, "accessIPv4"))) {
         struct in_addr a;
         if (!json_is_string(v) || inet_pton(AF_INET, json_string_value(v), &a) != 1)
-            return nb_err_invalid(ctx, "accessIPv4", v, "is not a 'ipv4'");
+            return nb_cmp_bad_input(ctx, "accessIPv4", v, "is not a 'ipv4'");
         json_object_set(changes, "access_ipv4", (json_t *)v);
     }
     if ((v = json_object_get(s, "accessIPv6"))) {
         struct in6_addr a;
         if (!json_is_string(v) || inet_pton(AF_INET6, json_string_value(v), &a) != 1)
-            return nb_err_invalid(ctx, "accessIPv6", v, "is not a 'ipv6'");
+            return nb_cmp_bad_input(ctx, "accessIPv6", v, "is not a 'ipv6'");
         json_object_set(changes, "access_ipv6", (json_t *)v);
     }
     if ((v = json_object_get(s, "OS-DCF:diskConfig")) &&
         (!json_is_string(v) || (strcmp(json_string_value(v), "AUTO") &&
                                 strcmp(json_string_value(v), "MANUAL"))))
-        return nb_err_invalid(ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
+        return nb_cmp_bad_input(ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
     return 0;
 }
 

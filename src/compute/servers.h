@@ -4,11 +4,9 @@
 #define NB_COMPUTE_SERVERS_H
 
 #include "compute/internal.h"
+#include "compute/catalog.h"
 
 /* ---- servers_view.c */
-/* [{"rel": "self", ...}, {"rel": "bookmark", ...}] of /compute/v2.1/<coll>/<id>:
- * a new array. */
-json_t *nb_cmp_links(struct nb_req *req, const char *coll, const char *id);
 /* Nova's isotime of a µs value (null when not an integer): a new value. */
 json_t *nb_cmp_isotime(const json_t *us);
 /* The "addresses" of 'server' (only network 'only_net' when not NULL;
@@ -41,8 +39,6 @@ int nb_cmp_tags_store(struct nb_tx *tx, const char *id, const json_t *tags);
 /* Nova's parameter_types.name: a string of 1..255 printable characters
  * without leading or trailing white space: 0, or 400 set naming 'field'. */
 int nb_cmp_name_valid(struct nb_ctx *ctx, const char *field, const json_t *v);
-/* Nova's description: null or up to 255 printable characters. */
-int nb_cmp_description_valid(struct nb_ctx *ctx, const json_t *v);
 /* 400 unless every key of 'obj' is one of the NULL-terminated 'allowed'
  * (jsonschema's additionalProperties false). */
 int nb_cmp_only_keys(struct nb_ctx *ctx, const char *field, const json_t *obj,

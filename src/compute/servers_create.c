@@ -67,7 +67,7 @@ static int nb_param_bool(struct nb_ctx *ctx, const char *field, const json_t *v,
             if (strcmp(json_string_value(v), no[i]) == 0)
                 return (*out = false), 0;
     }
-    return nb_err_invalid(ctx, field, v, "is not one of [True, 'True', 'TRUE', 'true', "
+    return nb_cmp_bad_input(ctx, field, v, "is not one of [True, 'True', 'TRUE', 'true', "
                           "'1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', False, 'False', "
                           "'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']");
 }
@@ -82,12 +82,12 @@ static int nb_param_count(struct nb_ctx *ctx, const char *field, const json_t *v
     else if (json_is_string(v)) {
         const char *s = json_string_value(v);
         if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
-            return nb_err_invalid(ctx, field, v, "does not match '^[0-9]*$'");
+            return nb_cmp_bad_input(ctx, field, v, "does not match '^[0-9]*$'");
         n = strtol(s, NULL, 10);
     } else
-        return nb_err_invalid(ctx, field, v, "is not of type 'integer', 'string'");
+        return nb_cmp_bad_input(ctx, field, v, "is not of type 'integer', 'string'");
     if (n < 1)
-        return nb_err_invalid(ctx, field, v, "is less than the minimum of 1");
+        return nb_cmp_bad_input(ctx, field, v, "is less than the minimum of 1");
     *out = n;
     return 0;
 }
@@ -141,7 +141,7 @@ static int nb_parse_networks(struct nb_ctx *ctx, int mv, struct nb_create *c,
         return 0;
     }
     if (!json_is_array(v))
-        return nb_err_invalid(ctx, "networks", v, mv >= NB_MV(2, 37) ?
+        return nb_cmp_bad_input(ctx, "networks", v, mv >= NB_MV(2, 37) ?
                               "is not valid under any of the given schemas" :
                               "is not of type 'array'");
     json_array_foreach(v, i, n) {
@@ -150,22 +150,22 @@ static int nb_parse_networks(struct nb_ctx *ctx, int mv, struct nb_create *c,
         const json_t *ip = json_object_get(n, "fixed_ip");
         const json_t *tag = json_object_get(n, "tag");
         if (!json_is_object(n))
-            return nb_err_invalid(ctx, "networks", n, "is not of type 'object'");
+            return nb_cmp_bad_input(ctx, "networks", n, "is not of type 'object'");
         if (nb_cmp_only_keys(ctx, "networks", n,
                              mv == NB_MV(2, 32) || mv >= NB_MV(2, 42) ? keys : keys_old) < 0)
             return -EINVAL;
         if (uuid && !json_is_string(uuid))
-            return nb_err_invalid(ctx, "uuid", uuid, "is not of type 'string'");
+            return nb_cmp_bad_input(ctx, "uuid", uuid, "is not of type 'string'");
         if (uuid && mv >= NB_MV(2, 37) && !nb_uuid_is_dashed(json_string_value(uuid)))
-            return nb_err_invalid(ctx, "uuid", uuid, "is not a 'uuid'");
+            return nb_cmp_bad_input(ctx, "uuid", uuid, "is not a 'uuid'");
         if (port && !json_is_null(port) &&
             (!json_is_string(port) || !nb_uuid_is_dashed(json_string_value(port))))
-            return nb_err_invalid(ctx, "port", port, "is not a 'uuid'");
+            return nb_cmp_bad_input(ctx, "port", port, "is not a 'uuid'");
         if (json_is_null(port))
             port = NULL;
         if (ip && (!json_is_string(ip) || (!nb_is_ip(json_string_value(ip), AF_INET) &&
                                            !nb_is_ip(json_string_value(ip), AF_INET6))))
-            return nb_err_invalid(ctx, "fixed_ip", ip, "is not valid under any of the "
+            return nb_cmp_bad_input(ctx, "fixed_ip", ip, "is not valid under any of the "
                                   "given schemas");
         if (tag && nb_cmp_tag_valid(ctx, tag) < 0)
             return -EINVAL;
@@ -203,7 +203,7 @@ static int nb_parse_bdms(struct nb_ctx *ctx, struct nb_create *c, const json_t *
     size_t i;
 
     if (!json_is_array(v))
-        return nb_err_invalid(ctx, "block_device_mapping_v2", v, "is not of type 'array'");
+        return nb_cmp_bad_input(ctx, "block_device_mapping_v2", v, "is not of type 'array'");
     json_array_foreach(v, i, b) {
         const char *src = nb_json_str(b, "source_type");
         const char *dst = nb_json_str(b, "destination_type");
@@ -211,23 +211,23 @@ static int nb_parse_bdms(struct nb_ctx *ctx, struct nb_create *c, const json_t *
         const json_t *bi = json_object_get(b, "boot_index");
         long boot = -1;
         if (!json_is_object(b))
-            return nb_err_invalid(ctx, "block_device_mapping_v2", b, "is not of type 'object'");
+            return nb_cmp_bad_input(ctx, "block_device_mapping_v2", b, "is not of type 'object'");
         if (nb_cmp_only_keys(ctx, "block_device_mapping_v2", b, keys) < 0)
             return -EINVAL;
         if (src && strcmp(src, "volume") && strcmp(src, "image") &&
             strcmp(src, "snapshot") && strcmp(src, "blank"))
-            return nb_err_invalid(ctx, "source_type", json_object_get(b, "source_type"),
+            return nb_cmp_bad_input(ctx, "source_type", json_object_get(b, "source_type"),
                                   "is not one of ['volume', 'image', 'snapshot', 'blank']");
         if (dst && strcmp(dst, "local") && strcmp(dst, "volume"))
-            return nb_err_invalid(ctx, "destination_type",
+            return nb_cmp_bad_input(ctx, "destination_type",
                                   json_object_get(b, "destination_type"),
                                   "is not one of ['local', 'volume']");
         if (json_is_integer(bi))
             boot = (long)json_integer_value(bi);
         else if (json_is_string(bi) && nb_str_to_long(json_string_value(bi), &boot) < 0)
-            return nb_err_invalid(ctx, "boot_index", bi, "does not match '^-?[0-9]+$'");
+            return nb_cmp_bad_input(ctx, "boot_index", bi, "does not match '^-?[0-9]+$'");
         else if (bi && !json_is_null(bi) && !json_is_string(bi))
-            return nb_err_invalid(ctx, "boot_index", bi,
+            return nb_cmp_bad_input(ctx, "boot_index", bi,
                                   "is not of type 'integer', 'string', 'null'");
         if (!src || (dst && strcmp(dst, "local") != 0) || strcmp(src, "volume") == 0 ||
             strcmp(src, "snapshot") == 0)
@@ -318,20 +318,20 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
     } else if (json_is_string(v) && *json_string_value(v)) {
         c->flavor_ref = nb_id_from_href(json_string_value(v));
     } else
-        return nb_err_invalid(ctx, "flavorRef", v, json_is_string(v) ? "is too short" :
+        return nb_cmp_bad_input(ctx, "flavorRef", v, json_is_string(v) ? "is too short" :
                               "is not of type 'string', 'integer'");
 
     v = json_object_get(s, "imageRef");
     if (v && (!json_is_string(v) || (*json_string_value(v) &&
                                      !nb_uuid_is_dashed(nb_id_from_href(json_string_value(v))))))
-        return nb_err_invalid(ctx, "imageRef", v, "is not valid under any of the given "
+        return nb_cmp_bad_input(ctx, "imageRef", v, "is not valid under any of the given "
                               "schemas");
     if (v && *json_string_value(v))
         c->image_ref = nb_id_from_href(json_string_value(v));
 
     v = json_object_get(s, "adminPass");
     if (v && !json_is_string(v))
-        return nb_err_invalid(ctx, "adminPass", v, "is not of type 'string'");
+        return nb_cmp_bad_input(ctx, "adminPass", v, "is not of type 'string'");
     if (v)
         c->admin_pass = json_string_value(v);
     else {
@@ -350,14 +350,14 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
     v = json_object_get(s, "OS-DCF:diskConfig");
     if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "AUTO") &&
                                      strcmp(json_string_value(v), "MANUAL"))))
-        return nb_err_invalid(ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
+        return nb_cmp_bad_input(ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
     v = json_object_get(s, "accessIPv4");
     if (v && (!json_is_string(v) || !nb_is_ip(json_string_value(v), AF_INET)))
-        return nb_err_invalid(ctx, "accessIPv4", v, "is not a 'ipv4'");
+        return nb_cmp_bad_input(ctx, "accessIPv4", v, "is not a 'ipv4'");
     c->access_v4 = nb_json_str(s, "accessIPv4");
     v = json_object_get(s, "accessIPv6");
     if (v && (!json_is_string(v) || !nb_is_ip(json_string_value(v), AF_INET6)))
-        return nb_err_invalid(ctx, "accessIPv6", v, "is not a 'ipv6'");
+        return nb_cmp_bad_input(ctx, "accessIPv6", v, "is not a 'ipv6'");
     c->access_v6 = nb_json_str(s, "accessIPv6");
 
     v = json_object_get(s, "availability_zone");
@@ -403,15 +403,15 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
 
     v = json_object_get(s, "user_data");
     if (v && !json_is_string(v))
-        return nb_err_invalid(ctx, "user_data", v, "is not of type 'string'");
+        return nb_cmp_bad_input(ctx, "user_data", v, "is not of type 'string'");
     if (v && strlen(json_string_value(v)) > 65535)
-        return nb_err_invalid(ctx, "user_data", v, "is too long");
+        return nb_cmp_bad_input(ctx, "user_data", v, "is too long");
     if (v && !nb_base64_valid(json_string_value(v)))
-        return nb_err_invalid(ctx, "user_data", v, "is not a 'base64'");
+        return nb_cmp_bad_input(ctx, "user_data", v, "is not a 'base64'");
     c->user_data = nb_json_str(s, "user_data");
 
     v = json_object_get(s, "description");
-    if (v && nb_cmp_description_valid(ctx, v) < 0)
+    if (v && nb_cmp_description_check(ctx, "description", v, 255) < 0)
         return -EINVAL;
     c->description = mv >= NB_MV(2, 19) ? v : json_object_get(s, "name");
 
@@ -422,7 +422,7 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
 
     v = json_object_get(s, "personality");
     if (v && !json_is_array(v))
-        return nb_err_invalid(ctx, "personality", v, "is not of type 'array'");
+        return nb_cmp_bad_input(ctx, "personality", v, "is not of type 'array'");
     v = json_object_get(s, "trusted_image_certificates");
     if (v && !json_is_null(v))
         return nb_err_set(ctx, 400, "Image certificate validation is not supported.");
@@ -435,7 +435,7 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
         size_t i, j;
         if (v && !json_is_array(v)) {
             json_decref(names);
-            return nb_err_invalid(ctx, "security_groups", v, "is not of type 'array'");
+            return nb_cmp_bad_input(ctx, "security_groups", v, "is not of type 'array'");
         }
         json_array_foreach(v, i, g) {
             static const char *const gk[] = {"name", NULL};
@@ -445,7 +445,7 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
                 (n && nb_cmp_name_valid(ctx, "name", n) < 0)) {
                 json_decref(names);
                 return json_is_object(g) ? -EINVAL :
-                       nb_err_invalid(ctx, "security_groups", g, "is not of type 'object'");
+                       nb_cmp_bad_input(ctx, "security_groups", g, "is not of type 'object'");
             }
             for (j = 0; n && j < json_array_size(names); j++)
                 dup = dup || json_equal(json_array_get(names, j), n);
@@ -461,12 +461,12 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
     if (!hints)
         hints = json_object_get(body, "OS-SCH-HNT:scheduler_hints");
     if (hints && !json_is_object(hints))
-        return nb_err_invalid(ctx, "os:scheduler_hints", hints, "is not of type 'object'");
+        return nb_cmp_bad_input(ctx, "os:scheduler_hints", hints, "is not of type 'object'");
     v = json_object_get(hints, "group");
     if (json_is_array(v) && json_array_size(v) == 1)
         v = json_array_get(v, 0);
     if (v && (!json_is_string(v) || !nb_uuid_is_dashed(json_string_value(v))))
-        return nb_err_invalid(ctx, "group", v, "is not a 'uuid'");
+        return nb_cmp_bad_input(ctx, "group", v, "is not a 'uuid'");
     c->group = nb_json_str(hints, "group") ? nb_json_str(hints, "group") :
                (v ? json_string_value(v) : NULL);
     json_object_set_new(c->request, "scheduler_hints",

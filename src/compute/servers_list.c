@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NB_MAX_LIMIT 1000       /* Nova's [api] max_limit */
-
 static bool nb_in_list(const char *s, const char *const *set)
 {
     for (; *set; set++)
@@ -345,17 +343,8 @@ static int nb_list_parse(struct nb_list *l, bool *empty)
     json_array_foreach(drop, i, v)
         json_object_del(l->q, json_string_value(v));
 
-    if ((s = nb_json_str(l->q, "limit"))) {
-        if (nb_str_to_long(s, &l->limit) < 0 || l->limit < 0) {
-            r = nb_err_set(ctx, 400, "Invalid input for query parameters limit. Value: %s. "
-                           "'%s' does not match '^[0-9]*$'", s, s);
-            goto out;
-        }
-        if (l->limit > NB_MAX_LIMIT)
-            l->limit = NB_MAX_LIMIT;
-    } else
-        l->limit = NB_MAX_LIMIT;
-    l->marker = nb_json_str(l->q, "marker");
+    if ((r = nb_cmp_paging(l->req, &l->limit, &l->marker)) < 0)
+        goto out;
 
     if ((s = nb_json_str(l->q, "all_tenants"))) {
         bool b = true;
@@ -563,25 +552,6 @@ static bool nb_list_match(struct nb_list *l, struct nb_tx *tx, json_t *row)
     return true;
 }
 
-/* The next link: this request's query with marker set to 'last'. */
-static json_t *nb_list_next(struct nb_list *l, const char *last)
-{
-    struct nb_buf b = {0};
-    char *qs = nb_req_query_string(l->req), *save = NULL, *tok;
-    json_t *links;
-
-    nb_buf_printf(&b, "%s/compute/v2.1/servers%s?", nb_req_base_url(l->req),
-                  l->detail ? "/detail" : "");
-    for (tok = strtok_r(qs, "&", &save); tok; tok = strtok_r(NULL, "&", &save))
-        if (strncmp(tok, "marker=", 7) != 0)
-            nb_buf_printf(&b, "%s&", tok);
-    nb_buf_printf(&b, "marker=%s", last);
-    links = json_pack("[{s:s,s:s}]", "rel", "next", "href", b.buf);
-    nb_buf_free(&b);
-    free(qs);
-    return links;
-}
-
 static int nb_servers_list(struct nb_req *req, bool detail)
 {
     struct nb_list l = {0};
@@ -680,7 +650,8 @@ render:
         json_object_set_new(body, "servers", out);
     }
     if (l.limit > 0 && (long)json_array_size(items) == l.limit && last)
-        json_object_set_new(body, "servers_links", nb_list_next(&l, last));
+        json_object_set_new(body, "servers_links", nb_cmp_next_link(
+            req, detail ? "servers/detail" : "servers", last));
     r = nb_reply_json(req, 200, body);
 out:
     nb_stmt_done(st);

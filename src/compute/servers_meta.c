@@ -40,15 +40,15 @@ int nb_cmp_metadata_valid(struct nb_ctx *ctx, const char *field, const json_t *m
     const json_t *v;
 
     if (!json_is_object(meta))
-        return nb_err_invalid(ctx, field, meta, "is not of type 'object'");
+        return nb_cmp_bad_input(ctx, field, meta, "is not of type 'object'");
     json_object_foreach((json_t *)meta, k, v) {
         if (!nb_meta_key_ok(k))
             return nb_err_set(ctx, 400, "Invalid input for field/attribute %s. Additional "
                               "properties are not allowed ('%s' was unexpected)", field, k);
         if (!json_is_string(v))
-            return nb_err_invalid(ctx, k, v, "is not of type 'string'");
+            return nb_cmp_bad_input(ctx, k, v, "is not of type 'string'");
         if (strlen(json_string_value(v)) > 255)
-            return nb_err_invalid(ctx, k, v, "is too long");
+            return nb_cmp_bad_input(ctx, k, v, "is too long");
     }
     return 0;
 }
@@ -72,16 +72,16 @@ int nb_cmp_tag_valid(struct nb_ctx *ctx, const json_t *tag)
     size_t chars = 0, i;
 
     if (!json_is_string(tag))
-        return nb_err_invalid(ctx, "tag", tag, "is not of type 'string'");
+        return nb_cmp_bad_input(ctx, "tag", tag, "is not of type 'string'");
     s = json_string_value(tag);
     for (i = 0; s[i]; i++)
         chars += ((unsigned char)s[i] & 0xc0) != 0x80;
     if (chars < 1)
-        return nb_err_invalid(ctx, "tag", tag, "is too short");
+        return nb_cmp_bad_input(ctx, "tag", tag, "is too short");
     if (chars > 60)
-        return nb_err_invalid(ctx, "tag", tag, "is too long");
+        return nb_cmp_bad_input(ctx, "tag", tag, "is too long");
     if (strpbrk(s, ",/"))
-        return nb_err_invalid(ctx, "tag", tag, "does not match '^[^,/]*$'");
+        return nb_cmp_bad_input(ctx, "tag", tag, "does not match '^[^,/]*$'");
     return 0;
 }
 
@@ -91,9 +91,9 @@ int nb_cmp_tags_valid(struct nb_ctx *ctx, const char *field, const json_t *tags)
     size_t i;
 
     if (!json_is_array(tags))
-        return nb_err_invalid(ctx, field, tags, "is not of type 'array'");
+        return nb_cmp_bad_input(ctx, field, tags, "is not of type 'array'");
     if (json_array_size(tags) > NB_MAX_TAGS)
-        return nb_err_invalid(ctx, field, tags, "is too long");
+        return nb_cmp_bad_input(ctx, field, tags, "is too long");
     json_array_foreach(tags, i, t)
         if (nb_cmp_tag_valid(ctx, t) < 0)
             return -EINVAL;

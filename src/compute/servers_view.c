@@ -3,6 +3,7 @@
  * Tempest's strict schemas tempest/lib/api_schema/response/compute/v2_*). */
 #include "compute/internal.h"
 #include "compute/servers.h"
+#include "compute/catalog.h"
 #include "auth/auth.h"
 
 #include <openssl/evp.h>
@@ -19,18 +20,6 @@ static bool nb_in(const char *s, const char *const *set)
         if (strcmp(s, *set) == 0)
             return true;
     return false;
-}
-
-json_t *nb_cmp_links(struct nb_req *req, const char *coll, const char *id)
-{
-    const char *base = nb_req_base_url(req);
-    char *self = nb_xasprintf("%s/compute/v2.1/%s/%s", base, coll, id);
-    char *book = nb_xasprintf("%s/compute/%s/%s", base, coll, id);
-    json_t *l = json_pack("[{s:s,s:s},{s:s,s:s}]", "rel", "self", "href", self,
-                          "rel", "bookmark", "href", book);
-    free(self);
-    free(book);
-    return l;
 }
 
 static json_t *nb_bookmark(struct nb_req *req, const char *coll, const char *id)
