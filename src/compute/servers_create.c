@@ -768,7 +768,7 @@ static int nb_create_row(struct nb_ctx *ctx, struct nb_tx *tx, const struct nb_c
                    " network_info, reservation_id, launch_index, access_ipv4, access_ipv6,"
                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                    " ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?)",
-                   "sssssssssiiisssssssssssiissii", id, ctx->caller.project.id,
+                   "sssssssssiiissssssssssissii", id, ctx->caller.project.id,
                    ctx->caller.user.id, name, host,
                    json_is_string(c->description) ? json_string_value(c->description) : NULL,
                    c->image_ref, nb_json_str(flavor, "id"), fl,
