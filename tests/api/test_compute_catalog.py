@@ -451,4 +451,9 @@ class TestExtensions(CatTestCase):
                                       "updated", "links"})
         r = cget("/extensions/os-keypairs")
         self.assertEqual(r.body["extension"]["name"], "Keypairs")
-        self.assertNova(cget("/extensions/os-cells"), 404)
+        self.assertNova(cget("/extensions/os-nope"), 404)
+        # Nova's fixed list, with what Tempest looks for
+        names = [e["name"] for e in cget("/extensions").body["extensions"]]
+        self.assertEqual(len(names), 99)
+        self.assertIn("Hosts", names)
+        self.assertStatus(cget("/extensions/os-consoles"), 200)
