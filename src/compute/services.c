@@ -13,11 +13,6 @@
  * ([DEFAULT] internal_service_availability_zone). */
 #define NB_CMP_INTERNAL_ZONE "internal"
 
-/* Seconds without a heartbeat after which a service is down (Nova's
- * [DEFAULT] service_down_time; the pipeline's [compute] service_down_time
- * replaces this when it lands). */
-#define NB_CMP_SERVICE_DOWN_TIME 60
-
 int64_t nb_cmp_legacy_id(const char *uuid)
 {
     uint32_t h = 2166136261u;
@@ -31,7 +26,8 @@ bool nb_cmp_service_up(const json_t *svc)
     int64_t seen = nb_cmp_row_int(svc, "last_seen");
     if (nb_cmp_row_int(svc, "forced_down") || !seen)
         return false;
-    return nb_now_us() - seen <= (int64_t)NB_CMP_SERVICE_DOWN_TIME * 1000000;
+    /* Nova's service_down_time, as the scheduler reads it */
+    return nb_now_us() - seen <= nb_conf_int("compute", "service_down_time") * 1000000;
 }
 
 #define SERVICE_COLS "id, host, bin, zone, disabled, disabled_reason, forced_down," \
