@@ -337,6 +337,8 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:os-hypervisors:uptime", ADMIN},
     {"os_compute_api:os-hypervisors:search", ADMIN},
     {"os_compute_api:os-hypervisors:servers", ADMIN},
+    {"os_compute_api:os-simple-tenant-usage:list", ADMIN},
+    {"os_compute_api:os-simple-tenant-usage:show", CMP_PROJ},
     {"os_compute_api:extensions", ""},
 #undef CMP_USER
 #undef CMP_PROJ

@@ -60,7 +60,7 @@ int nb_cmp_group_get(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
     struct nb_stmt *st = NULL;
     bool admin = nb_cmp_is_admin(ctx);
     int r = nb_tx_query(tx, &st, "SELECT id, name, policy, rules, project_id, user_id"
-                        " FROM cmp_server_groups WHERE id = ? AND (? OR project_id = ?)",
+                        " FROM cmp_server_groups WHERE id = ? AND (? = 1 OR project_id = ?)",
                         "sbs", id, admin, ctx->caller.project.id);
     if (r == 0 && (r = nb_stmt_next(st)) > 0) {
         /* members are read with a second statement: take the row first */
@@ -160,7 +160,7 @@ int nb_cmp_groups_list(struct nb_req *req)
         r = nb_tx_begin(nb_cmp_db(), false, &tx);
     if (r == 0)
         r = nb_tx_query(tx, &st, "SELECT id, name, policy, rules, project_id, user_id"
-                        " FROM cmp_server_groups WHERE ? OR project_id = ?"
+                        " FROM cmp_server_groups WHERE ? = 1 OR project_id = ?"
                         " ORDER BY created_at, id LIMIT ? OFFSET ?", "bsii", all,
                         ctx->caller.project.id, (int64_t)limit, (int64_t)offset);
     while (r == 0 && (r = nb_stmt_next(st)) > 0) {

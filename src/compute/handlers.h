@@ -86,6 +86,9 @@ int nb_cmp_hypervisor_show(struct nb_req *req);
 int nb_cmp_hypervisor_uptime(struct nb_req *req);
 int nb_cmp_hypervisors_search(struct nb_req *req);
 int nb_cmp_hypervisors_servers(struct nb_req *req);
+/* usage.c */
+int nb_cmp_usage_list(struct nb_req *req);
+int nb_cmp_usage_show(struct nb_req *req);
 /* extensions.c */
 int nb_cmp_extensions_list(struct nb_req *req);
 int nb_cmp_extension_show(struct nb_req *req);

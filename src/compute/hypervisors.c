@@ -39,8 +39,8 @@ static int nb_cmp_nodes_load(struct nb_tx *tx, const char *pattern, json_t **out
                         "  AS local_gb_used"
                         " FROM cmp_nodes n JOIN cmp_services s ON s.host = n.host"
                         " AND s.bin = 'nova-compute'"
-                        " WHERE ? IS NULL OR n.hypervisor_hostname LIKE ?"
-                        " ORDER BY n.created_at, n.id", "ss", like, like);
+                        " WHERE ? = '' OR n.hypervisor_hostname LIKE ?"
+                        " ORDER BY n.created_at, n.id", "ss", like ? like : "", like);
     while (r == 0 && (r = nb_stmt_next(st)) > 0) {
         json_array_append_new(list, nb_cmp_row_json(st));
         r = 0;

@@ -181,3 +181,28 @@ class TestLimits(CatTestCase):
         self.assertEqual(a["maxTotalInstances"], 3)
         self.assertNova(cget("/limits", params={"tenant_id": "x"}, token=tok), 403)
         self.assertNova(cget("/limits", params={"x": "1"}, mv="2.75"), 400)
+
+
+class TestSimpleTenantUsage(CatTestCase):
+    def test_list_show_and_bad_input(self):
+        pid, _, tok = member()
+        q = {"start": "2020-01-01T00:00:00", "end": "2020-01-02T00:00:00.5"}
+        r = cget("/os-simple-tenant-usage", params=dict(q, detailed="1"))
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"tenant_usages": []})
+        r = cget("/os-simple-tenant-usage/" + pid, params=q, token=tok)
+        self.assertEqual(r.body, {"tenant_usage": {}})
+        r = cget("/os-simple-tenant-usage/" + pid, params={"start": "2020-01-01 00:00:00.0"},
+                 mv="2.40")
+        self.assertStatus(r, 200)
+        for bad in ({"start": "yesterday"}, {"start": "2020-01-02T00:00:00",
+                                             "end": "2020-01-01T00:00:00"},
+                    {"end": "2020-13-01T00:00:00"}):
+            self.assertNova(cget("/os-simple-tenant-usage", params=bad), 400)
+        self.assertNova(cget("/os-simple-tenant-usage", params={"marker": "nope"},
+                             mv="2.40"), 400)
+        self.assertNova(cget("/os-simple-tenant-usage", params={"limit": "-3"},
+                             mv="2.40"), 400)
+        self.assertNova(cget("/os-simple-tenant-usage", token=tok), 403)
+        other, _, _ = member()
+        self.assertNova(cget("/os-simple-tenant-usage/" + other, token=tok), 403)
