@@ -212,8 +212,9 @@ int nb_cmp_usage_show(struct nb_req *req)
         r = nb_cmp_usages(req, &p, project, true, &list, &last, &n);
     if (r < 0)
         return r;
-    body = json_pack("{s:O}", "tenant_usage", json_array_size(list)
-                                                  ? json_array_get(list, 0)
+    /* a project without servers in the period shows {} */
+    body = json_pack("{s:o}", "tenant_usage", json_array_size(list)
+                                                  ? json_incref(json_array_get(list, 0))
                                                   : json_object());
     json_decref(list);
     if (nb_req_mv(req) >= NB_MV(2, 40) && last && (long)n == p.limit) {
