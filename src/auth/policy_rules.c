@@ -339,6 +339,14 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:os-hypervisors:servers", ADMIN},
     {"os_compute_api:os-simple-tenant-usage:list", ADMIN},
     {"os_compute_api:os-simple-tenant-usage:show", CMP_PROJ},
+    {"os_compute_api:os-aggregates:index", ADMIN},
+    {"os_compute_api:os-aggregates:create", ADMIN},
+    {"os_compute_api:os-aggregates:show", ADMIN},
+    {"os_compute_api:os-aggregates:update", ADMIN},
+    {"os_compute_api:os-aggregates:delete", ADMIN},
+    {"os_compute_api:os-aggregates:add_host", ADMIN},
+    {"os_compute_api:os-aggregates:remove_host", ADMIN},
+    {"os_compute_api:os-aggregates:set_metadata", ADMIN},
     {"os_compute_api:extensions", ""},
 #undef CMP_USER
 #undef CMP_PROJ

@@ -291,5 +291,9 @@ int nb_cmp_group_get(struct nb_ctx *ctx, struct nb_tx *tx, const char *id,
 int nb_cmp_group_add_member(struct nb_ctx *ctx, struct nb_tx *tx,
                             const char *group_id, const char *server_id);
 int nb_cmp_group_remove_member(struct nb_tx *tx, const char *server_id);
+/* The availability zone host aggregates give compute host 'host'
+ * (aggregates.c): 0 and a new string (caller frees), or -ENOENT when no
+ * aggregate of the host names a zone (the host's default zone applies). */
+int nb_cmp_host_az(struct nb_tx *tx, const char *host, char **out);
 
 #endif

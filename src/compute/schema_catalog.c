@@ -48,6 +48,15 @@ static const struct nb_migration nb_cmp_catalog_migrations[] = {
         " group_id TEXT NOT NULL, created_at BIGINT NOT NULL);"
         "CREATE INDEX cmp_server_group_members_group"
         " ON cmp_server_group_members (group_id);"},
+    /* host aggregates (os-aggregates): Nova's integer id and 2.41 uuid;
+     * metadata is a JSON object whose "availability_zone" names the zone
+     * of the aggregate's hosts */
+    {2, "CREATE TABLE cmp_aggregates (id BIGINT PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
+        " name TEXT NOT NULL UNIQUE, metadata TEXT NOT NULL DEFAULT '{}',"
+        " created_at BIGINT NOT NULL, updated_at BIGINT);"
+        "CREATE TABLE cmp_aggregate_hosts (aggregate_id BIGINT NOT NULL,"
+        " host TEXT NOT NULL, PRIMARY KEY (aggregate_id, host));"
+        "CREATE INDEX cmp_aggregate_hosts_host ON cmp_aggregate_hosts (host);"},
 };
 
 int nb_cmp_catalog_migrate(struct nb_db *db)

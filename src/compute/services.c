@@ -42,12 +42,27 @@ int nb_cmp_services_load(struct nb_tx *tx, const char *where, const char *arg,
                              " ORDER BY created_at, id", where ? " WHERE " : "",
                              where ? where : "");
     int r = arg ? nb_tx_query(tx, &st, sql, "s", arg) : nb_tx_query(tx, &st, sql, "");
+    json_t *svc;
+    size_t i;
     while (r == 0 && (r = nb_stmt_next(st)) > 0) {
         json_array_append_new(list, nb_cmp_row_json(st));
         r = 0;
     }
     nb_stmt_done(st);
     free(sql);
+    /* a compute host in an aggregate with a zone is in that zone */
+    json_array_foreach(list, i, svc) {
+        char *az = NULL;
+        int z;
+        if (r < 0 || strcmp(nb_json_str(svc, "bin"), "nova-compute") != 0)
+            continue;
+        z = nb_cmp_host_az(tx, nb_json_str(svc, "host"), &az);
+        if (z == 0)
+            json_object_set_new(svc, "zone", json_string(az));
+        else if (z != -ENOENT)
+            r = z;
+        free(az);
+    }
     if (r < 0) {
         json_decref(list);
         return r;

@@ -5,8 +5,8 @@ import re
 import uuid
 
 from cmpcatlib import CatTestCase, member
-from cmplib import cdelete, cget, cput
-from lib import wait_until
+from cmplib import cdelete, cget, cpost, cput
+from lib import uniq, wait_until
 
 SERVICE_2_1 = {"id", "binary", "host", "zone", "status", "state", "updated_at",
                "disabled_reason"}
@@ -257,3 +257,108 @@ class TestHypervisors(CatTestCase):
                      "/os-hypervisors/1/uptime", "/os-hypervisors/x/search",
                      "/os-hypervisors/x/servers"):
             self.assertNova(cget(path, token=tok), 403)
+
+
+class TestAggregates(CatTestCase):
+    def agg(self, mv=None, **attrs):
+        body = {"name": uniq("agg")}
+        body.update(attrs)
+        r = cpost("/os-aggregates", {"aggregate": body}, mv=mv)
+        self.assertStatus(r, 200)
+        a = r.body["aggregate"]
+        self.addCleanup(cdelete, "/os-aggregates/%d" % a["id"])
+        return a
+
+    def test_crud_and_views(self):
+        a = self.agg(availability_zone=uniq("az"))
+        self.assertEqual(set(a), {"id", "name", "availability_zone", "created_at",
+                                  "updated_at", "deleted_at", "deleted"})
+        self.assertIsInstance(a["id"], int)
+        self.assertRegex(a["created_at"], TIME_RE)
+        self.assertIsNone(a["updated_at"])
+        r = cget("/os-aggregates/%d" % a["id"])
+        s = r.body["aggregate"]
+        self.assertEqual(s["hosts"], [])
+        self.assertEqual(s["metadata"], {"availability_zone": a["availability_zone"]})
+        r = cget("/os-aggregates/%d" % a["id"], mv="2.41")
+        self.assertTrue(uuid.UUID(r.body["aggregate"]["uuid"]))
+        self.assertIn(a["id"], [x["id"] for x in cget("/os-aggregates").body["aggregates"]])
+        new = uniq("agg")
+        r = cput("/os-aggregates/%d" % a["id"], {"aggregate": {"name": new,
+                                                               "availability_zone": None}})
+        self.assertStatus(r, 200)
+        self.assertEqual((r.body["aggregate"]["name"],
+                          r.body["aggregate"]["availability_zone"]), (new, None))
+        self.assertRegex(r.body["aggregate"]["updated_at"], TIME_RE)
+        r = cpost("/os-aggregates/%d/action" % a["id"],
+                  {"set_metadata": {"metadata": {"k": "v", "x": "y"}}})
+        self.assertEqual(r.body["aggregate"]["metadata"], {"k": "v", "x": "y"})
+        r = cpost("/os-aggregates/%d/action" % a["id"],
+                  {"set_metadata": {"metadata": {"x": None}}})
+        self.assertEqual(r.body["aggregate"]["metadata"], {"k": "v"})
+        self.assertStatus(cdelete("/os-aggregates/%d" % a["id"]), 200)
+        self.assertNova(cget("/os-aggregates/%d" % a["id"]), 404)
+
+    def test_hosts_and_zones(self):
+        host = compute_service()["host"]
+        az = uniq("az")
+        a = self.agg(availability_zone=az)
+        act = "/os-aggregates/%d/action" % a["id"]
+        r = cpost(act, {"add_host": {"host": host}})
+        self.assertStatus(r, 200)
+        self.addCleanup(cpost, act, {"remove_host": {"host": host}})
+        self.assertEqual(r.body["aggregate"]["hosts"], [host])
+        # the host is now in that zone
+        self.assertEqual(compute_service()["zone"], az)
+        zones = [z["zoneName"] for z in cget("/os-availability-zone")
+                 .body["availabilityZoneInfo"]]
+        self.assertIn(az, zones)
+        self.assertNova(cpost(act, {"add_host": {"host": host}}), 409, "already has host")
+        # not in a second zone
+        b = self.agg(availability_zone=uniq("az"))
+        self.assertNova(cpost("/os-aggregates/%d/action" % b["id"],
+                              {"add_host": {"host": host}}), 409,
+                        "One or more hosts already in availability zone(s)")
+        # an aggregate without a zone takes it
+        c = self.agg()
+        r = cpost("/os-aggregates/%d/action" % c["id"], {"add_host": {"host": host}})
+        self.assertStatus(r, 200)
+        self.addCleanup(cpost, "/os-aggregates/%d/action" % c["id"],
+                        {"remove_host": {"host": host}})
+        self.assertNova(cput("/os-aggregates/%d" % c["id"],
+                             {"aggregate": {"availability_zone": uniq("az")}}), 400)
+        self.assertNova(cpost("/os-aggregates/%d/action" % c["id"],
+                              {"set_metadata": {"metadata": {"availability_zone": "zz"}}}),
+                        400)
+        # a non-empty aggregate is not deleted
+        self.assertNova(cdelete("/os-aggregates/%d" % a["id"]), 400, "not empty")
+        self.assertStatus(cpost(act, {"remove_host": {"host": host}}), 200)
+        self.assertNova(cpost(act, {"remove_host": {"host": host}}), 404)
+        self.assertEqual(compute_service()["zone"], "nova")
+
+    def test_bad_input(self):
+        a = self.agg()
+        self.assertNova(cpost("/os-aggregates", {"aggregate": {"name": a["name"]}}), 409)
+        for body in ({"aggregate": {}}, {"aggregate": {"name": ""}},
+                     {"aggregate": {"name": " x"}}, {"aggregate": {"name": "x" * 256}},
+                     {"aggregate": {"name": uniq("a"), "availability_zone": ""}},
+                     {"aggregate": {"name": uniq("a"), "other": 1}}, {"agg": {}}):
+            self.assertNova(cpost("/os-aggregates", body), 400)
+        path = "/os-aggregates/%d" % a["id"]
+        self.assertNova(cput(path, {"aggregate": {}}), 400)
+        self.assertNova(cget("/os-aggregates/abc"), 400)
+        self.assertNova(cget("/os-aggregates/99999"), 404)
+        self.assertNova(cdelete("/os-aggregates/99999"), 404)
+        act = path + "/action"
+        self.assertNova(cpost(act, {"add_host": {"host": "no-such-host"}}), 404)
+        self.assertNova(cpost(act, {"add_host": {}}), 400)
+        self.assertNova(cpost(act, {"reboot": {}}), 400)
+        self.assertNova(cpost(act, {"set_metadata": {"metadata": {"k": 5}}}), 400)
+        self.assertNova(cpost(act, {"set_metadata": {"metadata":
+                                                     {"availability_zone": ""}}}), 400)
+        self.assertNova(cpost("/os-aggregates/99999/action",
+                              {"remove_host": {"host": "h"}}), 404)
+        _, _, tok = member()
+        self.assertNova(cget("/os-aggregates", token=tok), 403)
+        self.assertNova(cpost("/os-aggregates", {"aggregate": {"name": "x"}}, token=tok), 403)
+        self.assertNova(cpost(act, {"add_host": {"host": "h"}}, token=tok), 403)
