@@ -117,8 +117,7 @@ def wait_status(c, sid, want, gone=False):
     ERROR or after 120 s."""
     end = time.monotonic() + 120
     while time.monotonic() < end:
-        st, body = c.call("GET", "/compute/v2.1/servers/" + sid,
-                          expect=(404,) if gone else (200, 404))
+        st, body = c.call("GET", "/compute/v2.1/servers/" + sid, expect=(200, 404))
         if gone and st == 404:
             return True
         if not gone and st == 200:
