@@ -263,6 +263,48 @@ class PipelineTest(CmpTestCase):
         for s in servers:
             wait_gone(s["id"])
 
+    def group(self, policy):
+        r = cpost("/os-server-groups", {"server_group": {"name": uniq("grp"),
+                                                          "policy": policy}}, mv="2.64")
+        self.assertStatus(r, 200)
+        gid = r.body["server_group"]["id"]
+        self.addCleanup(cdelete, "/os-server-groups/" + gid)
+        return gid
+
+    def test_anti_affinity_group_on_one_host(self):
+        gid = self.group("anti-affinity")
+        hints = {"os:scheduler_hints": {"group": gid}}
+        first = self.boot_hinted(hints)
+        self.assertEqual(first["status"], "ACTIVE", first)
+        second = self.boot_hinted(hints)
+        self.assertEqual(second["status"], "ERROR", second)
+        self.assertIn("No valid host", second["fault"]["message"])
+        # once the first is gone, its host is free for the group again
+        cdelete("/servers/" + first["id"])
+        wait_gone(first["id"])
+        third = self.boot_hinted(hints)
+        self.assertEqual(third["status"], "ACTIVE", third)
+        r = cget("/os-server-groups/" + gid)
+        self.assertNotIn(first["id"], r.body["server_group"]["members"])
+
+    def test_affinity_and_soft_policies_share_the_host(self):
+        for policy in ("affinity", "soft-affinity", "soft-anti-affinity"):
+            gid = self.group(policy)
+            hints = {"os:scheduler_hints": {"group": gid}}
+            a, b = self.boot_hinted(hints), self.boot_hinted(hints)
+            self.assertEqual((a["status"], b["status"]), ("ACTIVE", "ACTIVE"), policy)
+            self.assertEqual(a["OS-EXT-SRV-ATTR:host"], b["OS-EXT-SRV-ATTR:host"])
+
+    def boot_hinted(self, extra):
+        body = {"server": {"name": uniq("srv"), "imageRef": self.image,
+                           "flavorRef": self.flavor, "networks": "none"}}
+        body.update(extra)
+        r = cmplib.c("POST", "/servers", body, mv="2.79", token=_token())
+        self.assertStatus(r, 202)
+        sid = r.body["server"]["id"]
+        self.addCleanup(cdelete, "/servers/" + sid)
+        return wait_server(sid)
+
     def test_agent_reports_its_services_and_node(self):
         r = cget("/os-services", mv="2.79")
         self.assertStatus(r, 200)
