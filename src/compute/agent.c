@@ -87,13 +87,11 @@ void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g)
 int nb_cmp_server_error(struct nb_tx *tx, const char *id, int code,
                         const char *message, const char *details)
 {
-    char now[NB_TIME_LEN];
     json_t *ch;
     int r;
-    nb_time_fmt(nb_now_us(), 0, now);
-    ch = json_pack("{s:s,s:n,s:{s:i,s:s,s:s?,s:s}}", "vm_state", NB_VM_ERROR,
+    ch = json_pack("{s:s,s:n,s:{s:i,s:s,s:s?,s:I}}", "vm_state", NB_VM_ERROR,
                    "task_state", "fault", "code", code, "message", message,
-                   "details", details, "created", now);
+                   "details", details, "created", (json_int_t)nb_now_us());
     r = nb_cmp_server_set(tx, id, ch);
     json_decref(ch);
     return r;
@@ -243,8 +241,15 @@ static void nb_agent_on_task(void *arg, const json_t *msg)
     int r;
     (void)arg;
 
-    if (!op || !id) {
-        nb_error("agent: a task with no known op (%s) or server", opname ? opname : "-");
+    if (!id) {
+        nb_error("agent: a task with no server");
+        return;
+    }
+    if (!op) {      /* nothing may stay in a task_state for good */
+        nb_error("agent: no op '%s' (server %s)", opname ? opname : "-", id);
+        nb_agent_claim(id);
+        nb_cmp_task_abandon(id, opname ? opname : "-");
+        nb_agent_release(id);
         return;
     }
     nb_agent_claim(id);
@@ -286,6 +291,34 @@ static void nb_agent_on_route(void *arg, const json_t *msg)
 
 /* ---- recovery at start */
 
+/* Nova's _init_instance: a stop, start or reboot a crash interrupted is
+ * asked again (its op, with the request of its action); true when
+ * 'task_state' is one of those. */
+static bool nb_agent_resume_action(const char *id, const char *task_state)
+{
+    static const struct {
+        const char *task, *op, *type;
+    } again[] = {
+        {"powering-off", "stop", NULL},
+        {"powering-on", "start", NULL},
+        {"rebooting", "reboot", "SOFT"},
+        {"reboot_pending", "reboot", "SOFT"},
+        {"reboot_started", "reboot", "SOFT"},
+        {"rebooting_hard", "reboot", "HARD"},
+        {"reboot_pending_hard", "reboot", "HARD"},
+        {"reboot_started_hard", "reboot", "HARD"},
+    };
+    for (size_t i = 0; i < NB_ARRAY_SIZE(again); i++)
+        if (!strcmp(task_state, again[i].task) && nb_agent_op(again[i].op)) {
+            json_t *args = again[i].type ? json_pack("{s:s}", "type", again[i].type)
+                                         : NULL;
+            int r = nb_cmp_task_publish(nb_cmp_host(), again[i].op, id, NULL, args);
+            json_decref(args);
+            return r == 0;
+        }
+    return false;
+}
+
 /* The servers of this host with unfinished work, oldest first: builds and
  * deletes are queued again; any other task a crash interrupted is ended
  * (its task_state cleared, its open events failed), and the power sync
@@ -320,7 +353,7 @@ static int nb_agent_recover_tasks(void)
             json_t *args = json_pack("{s:b}", "resume", 1);
             r = nb_cmp_task_publish(nb_cmp_host(), "build", id, NULL, args);
             json_decref(args);
-        } else {
+        } else if (!nb_agent_resume_action(id, task)) {
             r = nb_cmp_task_abandon(id, task);
         }
     }

@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PENDING MERGE: weak until the catalog area's groups.c is on main (then
- * this line and the NULL test below go). */
-#pragma weak nb_cmp_group_remove_member
-
 #define NB_BUILD_EVENT "compute__do_build_and_run_instance"
 #define NB_DELETE_EVENT "compute_terminate_instance"
 
@@ -536,7 +532,7 @@ static int nb_delete_run(struct nb_cmp_task *t)
     r = nb_tx_begin(nb_cmp_db(), true, &tx);
     if (r == 0)
         r = nb_cmp_server_set(tx, t->server_id, ch);
-    if (r == 0 && nb_cmp_group_remove_member)
+    if (r == 0)
         r = nb_cmp_group_remove_member(tx, t->server_id);
     if (r == 0)
         r = nb_cmp_event_start(tx, t->server_id, t->request_id, NB_DELETE_EVENT, t->host);

@@ -18,10 +18,6 @@
 
 static struct nb_bus_sub *nb_sched_sub;
 
-/* PENDING MERGE: weak until the catalog area's groups.c is on main (then
- * this line and the NULL test below go). */
-#pragma weak nb_cmp_group_get
-
 int nb_cmp_build_publish(const json_t *server_ids, const char *request_id)
 {
     const struct nb_module_env *env = nb_cmp_env();
@@ -159,7 +155,7 @@ static int nb_sched_spec_of(struct nb_tx *tx, const json_t *row, json_t *keep,
         .force_host = nb_json_str(req, "host"),
         .force_node = nb_json_str(req, "node"),
     };
-    if (gid && nb_cmp_group_get) {
+    if (gid) {
         struct nb_ctx ctx;
         json_t *g = NULL;
         nb_cmp_ctx_for(&ctx, nb_json_str(row, "project_id"), nb_json_str(row, "user_id"),

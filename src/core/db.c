@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct nb_db_driver *const nb_db_drivers[] = {
     &nb_db_sqlite,
@@ -23,11 +24,14 @@ struct nb_db {
     pthread_cond_t freed;
     int size;
     struct nb_dbconn *conns;
+    /* drv->one_writer: held by this process's write transaction */
+    pthread_mutex_t writer;
 };
 
 struct nb_tx {
     struct nb_db *db;
     struct nb_dbconn *conn;
+    bool writer;              /* holds db->writer */
     bool failed;              /* an error ends the transaction (as on PG) */
     int open_stmts;
 };
@@ -64,6 +68,7 @@ int nb_db_open(const char *url, int pool_size, struct nb_db **out)
     db->conns[0].impl = probe;
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->freed, NULL);
+    pthread_mutex_init(&db->writer, NULL);
     *out = db;
     return 0;
 }
@@ -77,6 +82,7 @@ void nb_db_close(struct nb_db *db)
             db->drv->disconnect(db->conns[i].impl);
     pthread_mutex_destroy(&db->lock);
     pthread_cond_destroy(&db->freed);
+    pthread_mutex_destroy(&db->writer);
     free(db->conns);
     free(db->target);
     free(db);
@@ -136,23 +142,47 @@ static void nb_db_release(struct nb_db *db, struct nb_dbconn *c)
     pthread_mutex_unlock(&db->lock);
 }
 
+/* Takes the writer mutex of a one-writer database, before any connection
+ * (a writer waiting here holds none, so the one it waits for can still
+ * open a nested read), for at most as long as SQLite's busy timeout. */
+static int nb_db_writer_take(struct nb_db *db)
+{
+    struct timespec until;
+    int e;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 15;
+    e = pthread_mutex_timedlock(&db->writer, &until);
+    if (e) {
+        nb_error("database: no write transaction within 15 s (%s)", strerror(e));
+        return -EBUSY;
+    }
+    return 0;
+}
+
 int nb_tx_begin(struct nb_db *db, bool write, struct nb_tx **out)
 {
     struct nb_dbconn *c;
     struct nb_tx *tx;
+    bool writer = write && db->drv->one_writer;
     int r;
 
-    r = nb_db_acquire(db, &c);
-    if (r < 0)
+    if (writer && (r = nb_db_writer_take(db)) < 0)
         return r;
-    r = db->drv->begin(c->impl, write);
+    r = nb_db_acquire(db, &c);
+    if (r == 0) {
+        r = db->drv->begin(c->impl, write);
+        if (r < 0)
+            nb_db_release(db, c);
+    }
     if (r < 0) {
-        nb_db_release(db, c);
+        if (writer)
+            pthread_mutex_unlock(&db->writer);
         return r;
     }
     tx = nb_xcalloc(1, sizeof(*tx));
     tx->db = db;
     tx->conn = c;
+    tx->writer = writer;
     *out = tx;
     return 0;
 }
@@ -163,6 +193,8 @@ static void nb_tx_end(struct nb_tx *tx)
         nb_error("database: BUG: transaction ended with %d open statements",
                  tx->open_stmts);
     nb_db_release(tx->db, tx->conn);
+    if (tx->writer)
+        pthread_mutex_unlock(&tx->db->writer);
     free(tx);
 }
 

@@ -9,6 +9,10 @@
 
 struct nb_db_driver {
     const char *name;                   /* "sqlite", "postgresql" */
+    /* One write transaction at a time for the whole database (SQLite):
+     * the pool queues this process's writers on a mutex, instead of
+     * letting them collide and sleep in the engine's busy handler. */
+    bool one_writer;
     /* Does this driver serve 'url'?  Returns the part it needs (borrowed). */
     const char *(*accepts)(const char *url);
     /* Opens one connection to 'target' (what accepts() returned). */

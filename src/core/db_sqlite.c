@@ -249,6 +249,7 @@ static const char *nb_sqlite_text(void *stmt, int col)
 
 const struct nb_db_driver nb_db_sqlite = {
     .name = "sqlite",
+    .one_writer = true,
     .accepts = nb_sqlite_accepts,
     .connect = nb_sqlite_connect,
     .disconnect = nb_sqlite_disconnect,

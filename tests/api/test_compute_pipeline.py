@@ -5,10 +5,7 @@ had, failures end in ERROR with Nova's fault, and a daemon killed (-9)
 with a batch of builds in flight comes back with every server ACTIVE or
 ERROR and no port or IP left without its server."""
 import os
-import shutil
 import sqlite3
-import subprocess
-import tempfile
 import time
 
 import requests
@@ -16,6 +13,7 @@ import requests
 import cmplib
 import lib
 import netlib
+import objlib
 from cmplib import CmpTestCase
 from imagelib import new_active_image
 from lib import uniq
@@ -263,6 +261,48 @@ class PipelineTest(CmpTestCase):
         for s in servers:
             wait_gone(s["id"])
 
+    def group(self, policy):
+        r = cpost("/os-server-groups", {"server_group": {"name": uniq("grp"),
+                                                          "policy": policy}}, mv="2.64")
+        self.assertStatus(r, 200)
+        gid = r.body["server_group"]["id"]
+        self.addCleanup(cdelete, "/os-server-groups/" + gid)
+        return gid
+
+    def test_anti_affinity_group_on_one_host(self):
+        gid = self.group("anti-affinity")
+        hints = {"os:scheduler_hints": {"group": gid}}
+        first = self.boot_hinted(hints)
+        self.assertEqual(first["status"], "ACTIVE", first)
+        second = self.boot_hinted(hints)
+        self.assertEqual(second["status"], "ERROR", second)
+        self.assertIn("No valid host", second["fault"]["message"])
+        # once the first is gone, its host is free for the group again
+        cdelete("/servers/" + first["id"])
+        wait_gone(first["id"])
+        third = self.boot_hinted(hints)
+        self.assertEqual(third["status"], "ACTIVE", third)
+        r = cget("/os-server-groups/" + gid)
+        self.assertNotIn(first["id"], r.body["server_group"]["members"])
+
+    def test_affinity_and_soft_policies_share_the_host(self):
+        for policy in ("affinity", "soft-affinity", "soft-anti-affinity"):
+            gid = self.group(policy)
+            hints = {"os:scheduler_hints": {"group": gid}}
+            a, b = self.boot_hinted(hints), self.boot_hinted(hints)
+            self.assertEqual((a["status"], b["status"]), ("ACTIVE", "ACTIVE"), policy)
+            self.assertEqual(a["OS-EXT-SRV-ATTR:host"], b["OS-EXT-SRV-ATTR:host"])
+
+    def boot_hinted(self, extra):
+        body = {"server": {"name": uniq("srv"), "imageRef": self.image,
+                           "flavorRef": self.flavor, "networks": "none"}}
+        body.update(extra)
+        r = cmplib.c("POST", "/servers", body, mv="2.79", token=_token())
+        self.assertStatus(r, 202)
+        sid = r.body["server"]["id"]
+        self.addCleanup(cdelete, "/servers/" + sid)
+        return wait_server(sid)
+
     def test_agent_reports_its_services_and_node(self):
         r = cget("/os-services", mv="2.79")
         self.assertStatus(r, 200)
@@ -281,68 +321,28 @@ class PipelineTest(CmpTestCase):
 
 # ---------------------------------------------------------------- a private daemon
 
-NUBIS_BIN = lib.NUBIS_BIN
-
-
-class Daemon:
-    """A daemon on its own state directory (SQLite), for the tests that
-    kill it: builds take BOOT_MS each (the fake driver's boot time), the
-    power sync runs every second."""
+class Daemon(objlib.PrivateDaemon):
+    """The object tests' private daemon (own state directory, SQLite), with
+    builds that take BOOT_MS each (the fake driver's boot time) and the
+    power sync every second."""
 
     BOOT_MS = 150
 
     def __init__(self):
-        self.state = tempfile.mkdtemp(prefix="nubis-cmp-")
-        self.port = lib.free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.proc = None
-        self.log = None
-        with open(os.path.join(self.state, "nubis.conf"), "w") as f:
-            f.write("[network]\ndataplane_driver = none\n"
-                    "[compute]\nfake_boot_ms = %d\nsync_power_state_interval = 1\n"
+        super().__init__()
+        with open(os.path.join(self.state, "nubis.conf"), "a") as f:
+            f.write("[compute]\nfake_boot_ms = %d\nsync_power_state_interval = 1\n"
                     "report_interval = 1\n" % self.BOOT_MS)
-        r = subprocess.run([NUBIS_BIN, "bootstrap", "--admin-password", "pw",
-                            "--state-dir", self.state, "--listen",
-                            "127.0.0.1:%d" % self.port],
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
 
     def start(self):
-        self.log = open(os.path.join(self.state, "daemon.log"), "a")
-        self.proc = subprocess.Popen([NUBIS_BIN, "serve", "--state-dir", self.state,
-                                      "--listen", "127.0.0.1:%d" % self.port],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        end = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(self.url + "/identity/v3", timeout=1)
-                break
-            except requests.RequestException:
-                if time.monotonic() > end or self.proc.poll() is not None:
-                    raise AssertionError("the private daemon did not start")
-                time.sleep(0.1)
-        r = requests.post(self.url + "/identity/v3/auth/tokens", json={"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": "admin", "domain": {"id": "default"}, "password": "pw"}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
-        self.token = r.headers["X-Subject-Token"]
-        self.project = r.json()["token"]["project"]["id"]
+        super().start()
+        self.project = self.account.rsplit("AUTH_", 1)[1]
         return self
 
     def call(self, method, path, body=None, **kw):
         h = {"X-Auth-Token": self.token, "OpenStack-API-Version": "compute 2.79"}
         return requests.request(method, self.url + path, json=body, headers=h,
                                 timeout=60, **kw)
-
-    def kill(self, sig=9):
-        self.proc.send_signal(sig)
-        self.proc.wait(30)
-        self.log.close()
-
-    def close(self):
-        if self.proc and self.proc.poll() is None:
-            self.kill(15)
-        shutil.rmtree(self.state, ignore_errors=True)
 
 
 class CrashTest(CmpTestCase):
@@ -351,6 +351,7 @@ class CrashTest(CmpTestCase):
     def setUp(self):
         self.d = Daemon().start()
         self.addCleanup(self.d.close)
+        self.addCleanup(self.check_log)
         d = self.d
         r = d.call("POST", "/compute/v2.1/flavors", {"flavor": {
             "name": "tiny", "id": "tiny", "ram": 64, "vcpus": 1, "disk": 1}})
@@ -370,6 +371,18 @@ class CrashTest(CmpTestCase):
         r = d.call("PUT", "/compute/v2.1/os-quota-sets/" + d.project, {"quota_set": {
             "instances": -1, "cores": -1, "ram": -1}})
         self.assertEqual(r.status_code, 200, r.text)
+
+    def check_log(self):
+        """The private daemon stops cleanly on SIGTERM and its log (both of
+        its lives) has no sanitizer report."""
+        if self.d.proc.poll() is None:
+            self.d.kill(15)
+            self.assertEqual(self.d.proc.returncode, 0)
+        with open(os.path.join(self.d.state, "daemon.log")) as f:
+            text = f.read()
+        for bad in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                    "BUG:"):
+            self.assertNotIn(bad, text)
 
     def servers(self):
         r = self.d.call("GET", "/compute/v2.1/servers/detail")
