@@ -353,7 +353,7 @@ static int nb_upload_finish(struct nb_ctx *ctx, struct nb_upload *u)
 }
 
 /* Moves the image 'from' -> 'busy' in its own short transaction. */
-static int nb_upload_claim(struct nb_req *req, const json_t *img, const char *from,
+static int nb_upload_claim(struct nb_ctx *ctx, const json_t *img, const char *from,
                            const char *busy)
 {
     struct nb_tx *tx = NULL;
@@ -368,7 +368,7 @@ static int nb_upload_claim(struct nb_req *req, const json_t *img, const char *fr
     nb_tx_rollback(tx);
     if (r < 0)
         return r;
-    return nb_req_err(req, 409, "Image status transition from %s to %s is not allowed",
+    return nb_err_set(ctx, 409, "Image status transition from %s to %s is not allowed",
                       nb_json_str(img, "status"), busy);
 }
 
@@ -388,67 +388,77 @@ static struct nb_upload *nb_upload_new(const json_t *img, bool stage)
     return u;
 }
 
-/* on_begin of PUT /file and /stage: the image must be queued, have its
- * formats, and fit in the owner's quota. */
-static int nb_upload_begin(struct nb_req *req, bool stage)
+/* Starts an upload (or a stage) of 'img' as ctx: the image must be
+ * queued, have its formats, and fit in the owner's quota with 'want'
+ * bytes (-1: unknown); it is claimed ('saving' or 'uploading') and *out
+ * is the upload, which the caller ends with nb_upload_release. */
+static int nb_upload_open(struct nb_ctx *ctx, const json_t *img, bool stage, long want,
+                          struct nb_upload **out)
 {
-    struct nb_ctx *ctx = nb_req_ctx(req);
-    const char *cl = nb_req_header(req, "Content-Length"), *status;
+    const char *status = nb_json_str(img, "status");
     const char *busy = stage ? "uploading" : "saving";
     struct nb_tx *tx = NULL;
-    struct nb_upload *u = NULL;
-    json_t *img = NULL;
+    struct nb_upload *u;
     int64_t used = 0, limit = nb_img_size_limit();
-    long want = 0;
-    int r = nb_tx_begin(nb_img_env->db, false, &tx);
+    int r = 0;
 
-    if (r == 0)
-        r = nb_img_find(req, tx, nb_req_param(req, 0), "image:upload_image", &img);
-    if (r == 0 && limit >= 0)
+    *out = NULL;
+    if (limit >= 0 && (r = nb_tx_begin(nb_img_env->db, false, &tx)) == 0) {
         r = nb_img_usage_bytes(tx, nb_json_str(img, "owner"), &used);
-    nb_tx_rollback(tx);
+        nb_tx_rollback(tx);
+    }
     if (r < 0)
-        goto out;
-    status = nb_json_str(img, "status");
-    if (strcmp(status, "queued")) {
-        r = nb_req_err(req, 409, "Image status transition from %s to %s is not allowed",
-                       status, busy);
-        goto out;
-    }
-    if (!nb_json_str(img, "disk_format") || !nb_json_str(img, "container_format")) {
-        r = nb_req_err(req, 400, "Properties disk_format, container_format must be set "
-                                 "prior to saving data.");
-        goto out;
-    }
-    if (limit >= 0 && cl && nb_str_to_long(cl, &want) == 0 && used + want > limit) {
-        r = nb_req_err(req, 413, "Image exceeds the storage quota: %ld bytes requested, "
-                                 "%lld of %lld bytes used (image_size_total).", want,
-                       (long long)used, (long long)limit);
-        goto out;
-    }
-    r = nb_upload_claim(req, img, "queued", busy);
+        return r;
+    if (strcmp(status, "queued"))
+        return nb_err_set(ctx, 409, "Image status transition from %s to %s is not allowed",
+                          status, busy);
+    if (!nb_json_str(img, "disk_format") || !nb_json_str(img, "container_format"))
+        return nb_err_set(ctx, 400, "Properties disk_format, container_format must be set "
+                                    "prior to saving data.");
+    if (limit >= 0 && want > 0 && used + want > limit)
+        return nb_err_set(ctx, 413, "Image exceeds the storage quota: %ld bytes requested, "
+                                    "%lld of %lld bytes used (image_size_total).", want,
+                          (long long)used, (long long)limit);
+    r = nb_upload_claim(ctx, img, "queued", busy);
     if (r < 0)
-        goto out;
+        return r;
     u = nb_upload_new(img, stage);
     u->from = "queued";
     u->busy = busy;
     u->room = limit >= 0 ? limit - used : -1;
+    *out = u;
     r = nb_blob_writer_new(nb_img_env->blobs, stage ? NB_IMG_STAGE_NS : NB_IMG_NS, &u->w);
+    if (r < 0)
+        return nb_err_set(ctx, 500, "Cannot store the image data: %s.", strerror(-r));
+    return 0;
+}
+
+/* on_begin of PUT /file and /stage */
+static int nb_upload_begin(struct nb_req *req, bool stage)
+{
+    const char *cl = nb_req_header(req, "Content-Length");
+    struct nb_tx *tx = NULL;
+    struct nb_upload *u = NULL;
+    json_t *img = NULL;
+    long want = -1;
+    int r = nb_tx_begin(nb_img_env->db, false, &tx);
+
+    if (r == 0)
+        r = nb_img_find(req, tx, nb_req_param(req, 0), "image:upload_image", &img);
+    nb_tx_rollback(tx);
+    if (cl && nb_str_to_long(cl, &want) < 0)
+        want = -1;
+    if (r == 0)
+        r = nb_upload_open(nb_req_ctx(req), img, stage, want, &u);
+    if (!u) {
+        u = nb_xcalloc(1, sizeof(*u));
+        u->finished = true;          /* nothing claimed */
+    }
     nb_req_set_state(req, u, nb_upload_release);
     if (r < 0)
-        r = nb_err_set(ctx, 500, "Cannot store the image data: %s.", strerror(-r));
-out:
-    if (r < 0) {
-        if (!u) {
-            u = nb_xcalloc(1, sizeof(*u));
-            u->finished = true;          /* nothing claimed */
-            nb_req_set_state(req, u, nb_upload_release);
-        }
         nb_upload_refuse(req, u);
-        r = 0;
-    }
     json_decref(img);
-    return r;
+    return 0;
 }
 
 int nb_img_upload_begin(struct nb_req *req)
@@ -485,31 +495,60 @@ int nb_img_upload_end(struct nb_req *req)
 
 /* ---- POST /v2/images/{id}/import (glance-direct) */
 
+/* Feeds the upload from 'fd': 'size' bytes, or to its end when 'size' is
+ * negative (a blob's file goes on with its metadata, so a staged blob is
+ * read by its size). */
+static int nb_upload_feed_fd(struct nb_ctx *ctx, struct nb_upload *u, int fd,
+                             int64_t size)
+{
+    char *buf = nb_xmalloc(NB_IMG_BATCH);
+    ssize_t n;
+    int r = 0;
+
+    while (r == 0 && size != 0) {
+        size_t want = size > 0 && size < NB_IMG_BATCH ? (size_t)size : NB_IMG_BATCH;
+        n = read(fd, buf, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 && size < 0)
+            break;
+        if (n <= 0) {
+            r = nb_err_set(ctx, 500, "Cannot read the image data.");
+        } else {
+            r = nb_upload_feed(ctx, u, buf, (size_t)n);
+            if (size > 0)
+                size -= n;
+        }
+    }
+    free(buf);
+    return r;
+}
+
 /* Copies the staged data through the upload path into the image. */
 static int nb_import_copy(struct nb_ctx *ctx, struct nb_upload *u)
 {
-    char *buf = NULL;
     uint64_t size = 0;
-    ssize_t n;
     int fd = -1;
     int r = nb_blob_open(nb_img_env->blobs, NB_IMG_STAGE_NS, u->id, &fd, &size);
     if (r < 0)
         return nb_err_set(ctx, 409, "Image %s has no staged data.", u->id);
     r = nb_blob_writer_new(nb_img_env->blobs, NB_IMG_NS, &u->w);
-    buf = nb_xmalloc(NB_IMG_BATCH);
-    /* the blob's file goes on with its metadata: read 'size' bytes only */
-    while (r == 0 && size > 0) {
-        n = read(fd, buf, size < NB_IMG_BATCH ? (size_t)size : NB_IMG_BATCH);
-        if (n <= 0) {
-            r = nb_err_set(ctx, 500, "Cannot read the staged data.");
-        } else {
-            r = nb_upload_feed(ctx, u, buf, (size_t)n);
-            size -= (uint64_t)n;
-        }
-    }
-    free(buf);
+    if (r == 0 && size > 0)
+        r = nb_upload_feed_fd(ctx, u, fd, (int64_t)size);
     close(fd);
     return r < 0 ? r : nb_upload_finish(ctx, u);
+}
+
+int nb_img_upload_fd(struct nb_ctx *ctx, const json_t *img, int fd)
+{
+    struct nb_upload *u = NULL;
+    int r = nb_upload_open(ctx, img, false, -1, &u);
+    if (r == 0)
+        r = nb_upload_feed_fd(ctx, u, fd, -1);
+    if (r == 0)
+        r = nb_upload_finish(ctx, u);
+    nb_upload_release(u, r == 0);
+    return r;
 }
 
 int nb_img_import(struct nb_req *req)
@@ -545,7 +584,7 @@ int nb_img_import(struct nb_req *req)
                                  "can be used (image %s is %s).",
                        nb_json_str(img, "id"), nb_json_str(img, "status"));
     if (r == 0)
-        r = nb_upload_claim(req, img, "uploading", "importing");
+        r = nb_upload_claim(ctx, img, "uploading", "importing");
     if (r < 0)
         goto out;
     u = nb_upload_new(img, false);

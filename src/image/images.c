@@ -325,14 +325,14 @@ static int nb_img_validate(struct nb_ctx *ctx, const json_t *doc)
 
 /* Enforces what a visibility needs: only admins publish (publicize_image),
  * community images have their own rule. */
-static int nb_img_check_visibility(struct nb_req *req, const json_t *doc,
+static int nb_img_check_visibility(struct nb_ctx *ctx, const json_t *doc,
                                    const json_t *target)
 {
     const char *vis = nb_json_str(doc, "visibility");
     if (vis && !strcmp(vis, "public"))
-        return nb_req_enforce(req, "image:publicize_image", target);
+        return nb_policy_enforce(ctx, "image:publicize_image", target);
     if (vis && !strcmp(vis, "community"))
-        return nb_req_enforce(req, "image:communitize_image", target);
+        return nb_policy_enforce(ctx, "image:communitize_image", target);
     return 0;
 }
 
@@ -392,53 +392,51 @@ static int nb_img_store(struct nb_tx *tx, const char *id, const json_t *doc,
 
 static int nb_img_reply_one(struct nb_req *req, struct nb_tx *tx, const char *id, int status)
 {
-    struct nb_stmt *st = NULL;
     json_t *img = NULL;
+    int r = nb_img_row(tx, id, &img);
+    return r < 0 ? r : nb_reply_json(req, status, img);
+}
+
+int nb_img_row(struct nb_tx *tx, const char *id, json_t **out)
+{
+    struct nb_stmt *st = NULL;
     int r = nb_tx_query(tx, &st, "SELECT " NB_IMG_COLS " FROM images WHERE id = ?", "s", id);
+    *out = NULL;
     if (r == 0 && (r = nb_stmt_next(st)) > 0)
-        img = nb_img_render(tx, st);
+        *out = nb_img_render(tx, st);
     nb_stmt_done(st);
-    if (!img)
-        return r < 0 ? r : -EIO;
-    return nb_reply_json(req, status, img);
+    if (!*out)
+        return r < 0 ? r : -ENOENT;
+    return 0;
 }
 
 /* ---- POST /v2/images */
 
-int nb_img_create(struct nb_req *req)
+int nb_img_create_doc(struct nb_ctx *ctx, const json_t *body, char id[37])
 {
-    struct nb_ctx *ctx = nb_req_ctx(req);
-    json_t *body = nb_req_json(req), *doc = NULL, *target = NULL;
+    json_t *doc = NULL, *target = NULL;
     struct nb_tx *tx = NULL;
     const char *key, *project = ctx->caller.project.id;
     const json_t *v;
-    char id[37];
     long max_count = nb_conf_int("image", "image_count_total");
     int64_t count = 0;
     int r;
 
-    if (!body) {
-        nb_req_policy_done(req);
-        return -EINVAL;
-    }
     doc = json_object();
-    json_object_foreach(body, key, v) {
+    json_object_foreach((json_t *)body, key, v) {
         if (!strcmp(key, "id"))
             continue;
-        if ((r = nb_img_check_settable(ctx, key)) < 0) {
-            nb_req_policy_done(req);
+        if ((r = nb_img_check_settable(ctx, key)) < 0)
             goto out;
-        }
         json_object_set(doc, key, (json_t *)v);
     }
     if (json_object_get(body, "id")) {
         v = json_object_get(body, "id");
         if (!json_is_string(v) || !nb_uuid_is_dashed(json_string_value(v))) {
-            nb_req_policy_done(req);
             r = nb_img_bad(ctx, "id", v, "does not match the UUID pattern");
             goto out;
         }
-        snprintf(id, sizeof(id), "%s", json_string_value(v));
+        snprintf(id, 37, "%s", json_string_value(v));
     } else {
         nb_uuid_dashed(id);
     }
@@ -452,17 +450,15 @@ int nb_img_create(struct nb_req *req)
         json_object_set_new(doc, "min_disk", json_integer(0));
     if (!json_object_get(doc, "min_ram"))
         json_object_set_new(doc, "min_ram", json_integer(0));
-    if ((r = nb_img_validate(ctx, doc)) < 0) {
-        nb_req_policy_done(req);
+    if ((r = nb_img_validate(ctx, doc)) < 0)
         goto out;
-    }
     target = nb_img_target(doc);
-    r = nb_req_enforce(req, "image:add_image", target);
+    r = nb_policy_enforce(ctx, "image:add_image", target);
     if (r == 0 && strcmp(nb_json_str(doc, "owner"), project) && !nb_img_is_admin(ctx))
-        r = nb_req_err(req, 403, "You are not permitted to create images owned by '%s'.",
+        r = nb_err_set(ctx, 403, "You are not permitted to create images owned by '%s'.",
                        nb_json_str(doc, "owner"));
     if (r == 0)
-        r = nb_img_check_visibility(req, doc, target);
+        r = nb_img_check_visibility(ctx, doc, target);
     if (r < 0)
         goto out;
     r = nb_tx_begin(nb_img_env->db, true, &tx);
@@ -472,30 +468,47 @@ int nb_img_create(struct nb_req *req)
         r = nb_tx_query_int(tx, &count, "SELECT COUNT(*) FROM images WHERE owner = ?", "s",
                             nb_json_str(doc, "owner"));
         if (r == 0 && count + 1 > max_count)
-            r = nb_req_err(req, 413, "Maximum number of images exceeded: the project may "
+            r = nb_err_set(ctx, 413, "Maximum number of images exceeded: the project may "
                                      "hold %ld (image_count_total).", max_count);
         if (r < 0)
             goto out;
     }
     r = nb_img_store(tx, id, doc, nb_now_us());
     if (r == -EEXIST)
-        r = nb_req_err(req, 409, "An image with identifier %s already exists", id);
-    if (r == 0)
-        r = nb_img_reply_one(req, tx, id, 201);
+        r = nb_err_set(ctx, 409, "An image with identifier %s already exists", id);
     if (r == 0) {
         r = nb_tx_commit(tx);
         tx = NULL;
     }
+out:
+    nb_tx_rollback(tx);
+    json_decref(doc);
+    json_decref(target);
+    return r;
+}
+
+int nb_img_create(struct nb_req *req)
+{
+    json_t *body = nb_req_json(req);
+    struct nb_tx *tx = NULL;
+    char id[37];
+    int r;
+
+    nb_req_policy_done(req);     /* nb_img_create_doc enforces */
+    if (!body)
+        return -EINVAL;
+    r = nb_img_create_doc(nb_req_ctx(req), body, id);
+    if (r == 0)
+        r = nb_tx_begin(nb_img_env->db, false, &tx);
+    if (r == 0)
+        r = nb_img_reply_one(req, tx, id, 201);
+    nb_tx_rollback(tx);
     if (r == 0) {
         char *loc = nb_xasprintf("%s/image/v2/images/%s", nb_req_base_url(req), id);
         nb_reply_header(req, "Location", loc);
         nb_reply_header(req, "OpenStack-image-import-methods", "glance-direct");
         free(loc);
     }
-out:
-    nb_tx_rollback(tx);
-    json_decref(doc);
-    json_decref(target);
     return r;
 }
 
@@ -615,7 +628,7 @@ static int nb_img_check_change(struct nb_req *req, const json_t *img, const json
         return nb_req_err(req, 403, "Only an admin may change the owner of an image.");
     if (!json_equal(json_object_get(img, "visibility"), json_object_get(doc, "visibility"))) {
         target = nb_img_target(img);
-        r = nb_img_check_visibility(req, doc, target);
+        r = nb_img_check_visibility(nb_req_ctx(req), doc, target);
         json_decref(target);
     }
     return r;
@@ -687,18 +700,21 @@ out:
 
 /* ---- DELETE /v2/images/{id} */
 
-int nb_img_delete(struct nb_req *req)
+int nb_img_destroy(struct nb_ctx *ctx, const char *id)
 {
-    const char *id = nb_req_param(req, 0);
     struct nb_tx *tx = NULL;
-    json_t *img = NULL;
+    json_t *img = NULL, *target = NULL;
     int r = nb_tx_begin(nb_img_env->db, true, &tx);
     if (r == 0)
-        r = nb_img_find(req, tx, id, "image:delete_image", &img);
+        r = nb_img_load(ctx, tx, id, &img);
+    if (r == 0) {
+        target = nb_img_target(img);
+        r = nb_policy_enforce(ctx, "image:delete_image", target);
+    }
     if (r < 0)
         goto out;
     if (json_is_true(json_object_get(img, "protected"))) {
-        r = nb_req_err(req, 403, "Image %s is protected and cannot be deleted.", id);
+        r = nb_err_set(ctx, 403, "Image %s is protected and cannot be deleted.", id);
         goto out;
     }
     r = nb_tx_exec(tx, NULL, "DELETE FROM image_tags WHERE image_id = ?", "s", id);
@@ -720,11 +736,19 @@ int nb_img_delete(struct nb_req *req)
      * its own blob (data.c) */
     nb_blob_delete(nb_img_env->blobs, NB_IMG_NS, id);
     nb_blob_delete(nb_img_env->blobs, NB_IMG_STAGE_NS, id);
-    r = nb_reply_empty(req, 204);
 out:
     nb_tx_rollback(tx);
     json_decref(img);
+    json_decref(target);
     return r;
+}
+
+int nb_img_delete(struct nb_req *req)
+{
+    int r;
+    nb_req_policy_done(req);     /* nb_img_destroy enforces */
+    r = nb_img_destroy(nb_req_ctx(req), nb_req_param(req, 0));
+    return r < 0 ? r : nb_reply_empty(req, 204);
 }
 
 /* ---- POST /v2/images/{id}/actions/deactivate|reactivate */

@@ -52,6 +52,8 @@ int nb_img_load(struct nb_ctx *ctx, struct nb_tx *tx, const char *id, json_t **o
 /* The same through a request, then enforces 'rule' on the image (403). */
 int nb_img_find(struct nb_req *req, struct nb_tx *tx, const char *id,
                 const char *rule, json_t **out);
+/* Renders row 'id' whoever asks (a new reference); -ENOENT silently. */
+int nb_img_row(struct nb_tx *tx, const char *id, json_t **out);
 /* The policy target of an image: owner, project_id, visibility.  New. */
 json_t *nb_img_target(const json_t *img);
 /* Bytes held by the active and saving images of 'owner'. */
@@ -59,6 +61,13 @@ int nb_img_usage_bytes(struct nb_tx *tx, const char *owner, int64_t *out);
 /* [image] image_size_total as bytes; -1: no limit. */
 int64_t nb_img_size_limit(void);
 int nb_img_touch(struct nb_tx *tx, const char *id);
+
+/* Creates a queued image from 'body' (POST /v2/images) as ctx, with its
+ * policy checks and the image_count_total limit, in its own transaction;
+ * its id in 'id'. */
+int nb_img_create_doc(struct nb_ctx *ctx, const json_t *body, char id[37]);
+/* Deletes image 'id' (rows, then data) as ctx with its policy checks. */
+int nb_img_destroy(struct nb_ctx *ctx, const char *id);
 
 /* handlers */
 int nb_img_create(struct nb_req *req);
@@ -91,6 +100,10 @@ int nb_img_upload_body(struct nb_req *req, const char *data, size_t len);
 int nb_img_upload_end(struct nb_req *req);
 int nb_img_download(struct nb_req *req);
 int nb_img_import(struct nb_req *req);
+/* Uploads the data of queued image 'img' (loaded, policy checked) from
+ * 'fd', read to its end, as an API upload does: hashed, inspected, within
+ * the owner's quota; the image becomes active, or stays queued. */
+int nb_img_upload_fd(struct nb_ctx *ctx, const json_t *img, int fd);
 /* ---- tasks.c */
 /* Records the import of 'image_id' asked by 'req' with 'import_req' (the
  * request body, borrowed) and how it ended. */
