@@ -385,6 +385,40 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:os-instance-actions:show", CMP_MEMBER},
     {"os_compute_api:os-instance-actions:events", ADMIN},
 #undef CMP_MEMBER
+    /* ---- compute: server actions and os-interface (Nova's defaults,
+     * nova/policies: PROJECT_MEMBER_OR_ADMIN for what changes a server,
+     * PROJECT_READER_OR_ADMIN for reads, admin for resetState and for
+     * unlocking a server someone else locked).  Targets carry the
+     * server's project_id (src/compute/actions.c). */
+#define ACT_MEMBER "rule:admin_required or (role:member and project_id:%(project_id)s)"
+#define ACT_READER "rule:admin_required or (role:reader and project_id:%(project_id)s)"
+    {"os_compute_api:servers:start", ACT_MEMBER},
+    {"os_compute_api:servers:stop", ACT_MEMBER},
+    {"os_compute_api:servers:reboot", ACT_MEMBER},
+    {"os_compute_api:servers:rebuild", ACT_MEMBER},
+    {"os_compute_api:servers:resize", ACT_MEMBER},
+    {"os_compute_api:servers:confirm_resize", ACT_MEMBER},
+    {"os_compute_api:servers:revert_resize", ACT_MEMBER},
+    {"os_compute_api:servers:create_image", ACT_MEMBER},
+    {"os_compute_api:os-pause-server:pause", ACT_MEMBER},
+    {"os_compute_api:os-pause-server:unpause", ACT_MEMBER},
+    {"os_compute_api:os-suspend-server:suspend", ACT_MEMBER},
+    {"os_compute_api:os-suspend-server:resume", ACT_MEMBER},
+    {"os_compute_api:os-lock-server:lock", ACT_MEMBER},
+    {"os_compute_api:os-lock-server:unlock", ACT_MEMBER},
+    {"os_compute_api:os-lock-server:unlock:unlock_override", ADMIN},
+    {"os_compute_api:os-admin-actions:reset_state", ADMIN},
+    {"os_compute_api:os-deferred-delete:restore", ACT_MEMBER},
+    {"os_compute_api:os-deferred-delete:force", ACT_MEMBER},
+    {"os_compute_api:os-console-output", ACT_MEMBER},
+    {"os_compute_api:os-security-groups:add", ACT_MEMBER},
+    {"os_compute_api:os-security-groups:remove", ACT_MEMBER},
+    {"os_compute_api:os-attach-interfaces:list", ACT_READER},
+    {"os_compute_api:os-attach-interfaces:show", ACT_READER},
+    {"os_compute_api:os-attach-interfaces:create", ACT_MEMBER},
+    {"os_compute_api:os-attach-interfaces:delete", ACT_MEMBER},
+#undef ACT_MEMBER
+#undef ACT_READER
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

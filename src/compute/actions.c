@@ -100,47 +100,51 @@ static int nb_act_move(struct nb_act_req *a, const struct nb_act_move *m)
     return r;
 }
 
-#define VMS(...) ((const char *const[]){__VA_ARGS__, NULL})
+static const char *const nb_vm_stopped[] = {NB_VM_STOPPED, NULL};
+static const char *const nb_vm_active[] = {NB_VM_ACTIVE, NULL};
+static const char *const nb_vm_active_error[] = {NB_VM_ACTIVE, NB_VM_ERROR, NULL};
+static const char *const nb_vm_paused[] = {NB_VM_PAUSED, NULL};
+static const char *const nb_vm_suspended[] = {NB_VM_SUSPENDED, NULL};
 
 static int nb_act_start(struct nb_act_req *a)
 {
     static const struct nb_act_move m = {"start", NB_TASK_POWERING_ON, "start", true,
-                                         VMS(NB_VM_STOPPED), NULL};
+                                         nb_vm_stopped, NULL};
     return nb_act_move(a, &m);
 }
 
 static int nb_act_stop(struct nb_act_req *a)
 {
     static const struct nb_act_move m = {"stop", NB_TASK_POWERING_OFF, "stop", true,
-                                         VMS(NB_VM_ACTIVE, NB_VM_ERROR), NULL};
+                                         nb_vm_active_error, NULL};
     return nb_act_move(a, &m);
 }
 
 static int nb_act_pause(struct nb_act_req *a)
 {
     static const struct nb_act_move m = {"pause", NB_TASK_PAUSING, "pause", false,
-                                         VMS(NB_VM_ACTIVE), NULL};
+                                         nb_vm_active, NULL};
     return nb_act_move(a, &m);
 }
 
 static int nb_act_unpause(struct nb_act_req *a)
 {
     static const struct nb_act_move m = {"unpause", NB_TASK_UNPAUSING, "unpause", false,
-                                         VMS(NB_VM_PAUSED), NULL};
+                                         nb_vm_paused, NULL};
     return nb_act_move(a, &m);
 }
 
 static int nb_act_suspend(struct nb_act_req *a)
 {
     static const struct nb_act_move m = {"suspend", NB_TASK_SUSPENDING, "suspend", false,
-                                         VMS(NB_VM_ACTIVE), NULL};
+                                         nb_vm_active, NULL};
     return nb_act_move(a, &m);
 }
 
 static int nb_act_resume(struct nb_act_req *a)
 {
     static const struct nb_act_move m = {"resume", NB_TASK_RESUMING, "resume", false,
-                                         VMS(NB_VM_SUSPENDED), NULL};
+                                         nb_vm_suspended, NULL};
     return nb_act_move(a, &m);
 }
 
@@ -170,16 +174,395 @@ static int nb_act_check_reboot(struct nb_act_req *a)
 
 static int nb_act_reboot(struct nb_act_req *a)
 {
+    static const char *const hard_vms[] = {NB_VM_ACTIVE, NB_VM_STOPPED, NB_VM_PAUSED,
+                                           NB_VM_SUSPENDED, NB_VM_ERROR, NULL};
+    static const char *const hard_tasks[] = {
+        "none", NB_TASK_REBOOTING, "reboot_pending", "reboot_started", NB_TASK_RESUMING,
+        NB_TASK_REBOOTING_HARD, NB_TASK_UNPAUSING, NB_TASK_PAUSING, NB_TASK_SUSPENDING,
+        NULL};
     static const struct nb_act_move soft = {"reboot", NB_TASK_REBOOTING, "reboot", false,
-                                            VMS(NB_VM_ACTIVE), NULL};
-    static const struct nb_act_move hard = {
-        "reboot", NB_TASK_REBOOTING_HARD, "reboot", false,
-        VMS(NB_VM_ACTIVE, NB_VM_STOPPED, NB_VM_PAUSED, NB_VM_SUSPENDED, NB_VM_ERROR),
-        VMS("none", NB_TASK_REBOOTING, "reboot_pending", "reboot_started",
-            NB_TASK_RESUMING, NB_TASK_REBOOTING_HARD, NB_TASK_UNPAUSING,
-            NB_TASK_PAUSING, NB_TASK_SUSPENDING)};
-    bool is_hard = toupper_first(json_string_value(json_object_get(a->arg, "type"))) == 'H';
+                                            nb_vm_active, NULL};
+    static const struct nb_act_move hard = {"reboot", NB_TASK_REBOOTING_HARD, "reboot",
+                                            false, hard_vms, hard_tasks};
+    const char *type = json_string_value(json_object_get(a->arg, "type"));
+    bool is_hard = type[0] == 'H' || type[0] == 'h';
     int r = nb_act_move(a, is_hard ? &hard : &soft);
     a->op_args = json_pack("{s:s}", "type", is_hard ? "HARD" : "SOFT");
+    return r;
+}
+
+/* ---- lock / unlock (lock_server.py; 2.73 locked_reason) */
+
+/* Characters (not bytes) of a UTF-8 string, as jsonschema counts them. */
+static size_t nb_act_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+static int nb_act_check_lock(struct nb_act_req *a)
+{
+    const json_t *reason;
+    if (a->mv < NB_MV(2, 73) || json_is_null(a->arg))
+        return 0;
+    if (!json_is_object(a->arg))
+        return nb_act_invalid(a->ctx, "lock", a->arg, "is not of type 'object', 'null'");
+    reason = json_object_get(a->arg, "locked_reason");
+    if (json_object_size(a->arg) != (reason ? 1u : 0u))
+        return nb_act_invalid(a->ctx, "lock", a->arg,
+                              "Additional properties are not allowed");
+    if (!reason)
+        return 0;
+    if (!json_is_string(reason))
+        return nb_act_invalid(a->ctx, "locked_reason", reason, "is not of type 'string'");
+    if (!json_string_length(reason))
+        return nb_act_invalid(a->ctx, "locked_reason", reason, "is too short");
+    if (nb_act_chars(json_string_value(reason)) > 255)
+        return nb_act_invalid(a->ctx, "locked_reason", reason, "is too long");
+    return 0;
+}
+
+static bool nb_act_is_owner(const struct nb_act_req *a)
+{
+    return !strcmp(a->ctx->caller.project.id, nb_json_str(a->server, "project_id"));
+}
+
+/* Records action 'action' with its one API event ("api_lock"), as Nova's
+ * wrap_instance_event(prefix='api') does, then sets 'changes'. */
+static int nb_act_api_change(struct nb_act_req *a, const char *action, const char *event,
+                             const json_t *changes)
+{
+    int r = nb_cmp_action_record(a->ctx, a->tx, a->id, action);
+    if (r == 0)
+        r = nb_cmp_event_start(a->tx, a->id, a->ctx->request_id, event, NULL);
+    if (r == 0)
+        r = nb_cmp_server_set(a->tx, a->id, changes);
+    if (r == 0)
+        r = nb_cmp_event_finish(a->tx, a->id, a->ctx->request_id, event, true, NULL);
+    return r;
+}
+
+static int nb_act_lock(struct nb_act_req *a)
+{
+    const char *reason = nb_json_str(a->arg, "locked_reason");
+    bool owner = nb_act_is_owner(a);
+    json_t *changes;
+    int r;
+
+    if (json_integer_value(json_object_get(a->server, "locked")) && owner)
+        return 0;
+    changes = json_pack("{s:i,s:s}", "locked", 1, "locked_by", owner ? "owner" : "admin");
+    if (reason && a->mv >= NB_MV(2, 73))
+        json_object_set_new(changes, "lock_reason", json_string(reason));
+    r = nb_act_api_change(a, "lock", "api_lock", changes);
+    json_decref(changes);
+    return r;
+}
+
+static int nb_act_unlock(struct nb_act_req *a)
+{
+    const char *by = nb_json_str(a->server, "locked_by");
+    json_t *changes, *target;
+    int r = 0;
+
+    /* someone else's lock (the admin's, for the owner) needs the override */
+    if (by && strcmp(by, nb_act_is_owner(a) ? "owner" : "admin")) {
+        target = json_pack("{s:s}", "project_id", nb_json_str(a->server, "project_id"));
+        r = nb_req_enforce(a->req, "os_compute_api:os-lock-server:unlock:unlock_override",
+                           target);
+        json_decref(target);
+    }
+    if (r < 0)
+        return r;
+    changes = json_pack("{s:i,s:n,s:n}", "locked", 0, "locked_by", "lock_reason");
+    r = nb_act_api_change(a, "unlock", "api_unlock", changes);
+    json_decref(changes);
+    return r;
+}
+
+/* ---- os-resetState (admin_actions.py): vm_state active or error, no task */
+
+static int nb_act_check_reset(struct nb_act_req *a)
+{
+    const json_t *st = json_object_get(a->arg, "state");
+    if (!json_is_object(a->arg))
+        return nb_act_invalid(a->ctx, "os-resetState", a->arg, "is not of type 'object'");
+    if (!st)
+        return nb_act_invalid(a->ctx, "os-resetState", a->arg,
+                              "'state' is a required property");
+    if (json_object_size(a->arg) != 1)
+        return nb_act_invalid(a->ctx, "os-resetState", a->arg,
+                              "Additional properties are not allowed");
+    if (!json_is_string(st) || (strcmp(json_string_value(st), "active") &&
+                                strcmp(json_string_value(st), "error")))
+        return nb_act_invalid(a->ctx, "state", st, "is not one of ['active', 'error']");
+    return 0;
+}
+
+static int nb_act_reset_state(struct nb_act_req *a)
+{
+    json_t *changes = json_pack("{s:s,s:n}", "vm_state",
+                                nb_json_str(a->arg, "state"), "task_state");
+    int r = nb_cmp_action_record(a->ctx, a->tx, a->id, "resetState");
+    int64_t now = nb_now_us();
+    if (r == 0)
+        r = nb_cmp_server_set(a->tx, a->id, changes);
+    if (r == 0)      /* done at once: the action is finished (no event) */
+        r = nb_tx_exec(a->tx, NULL, "UPDATE cmp_actions SET finish_time = ?, updated_at = ?"
+                                    " WHERE instance_id = ? AND request_id = ?",
+                       "iiss", now, now, a->id, a->ctx->request_id);
+    json_decref(changes);
+    return r;
+}
+
+/* ---- restore (deferred_delete.py): servers are never soft-deleted here
+ * ([DEFAULT] reclaim_instance_interval is 0), so only the state check is
+ * left, as Nova answers for a server that is not SOFT_DELETED */
+
+static int nb_act_restore(struct nb_act_req *a)
+{
+    static const char *const vms[] = {NB_VM_SOFT_DELETED, NULL};
+    return nb_act_check(a, "restore", true, vms, NULL);
+}
+
+/* ---- os-getConsoleOutput (console_output.py) */
+
+static int nb_act_check_console(struct nb_act_req *a)
+{
+    const json_t *len = json_object_get(a->arg, "length");
+    long n = 0;
+    if (!json_is_object(a->arg))
+        return nb_act_invalid(a->ctx, "os-getConsoleOutput", a->arg,
+                              "is not of type 'object'");
+    if (json_object_size(a->arg) != (len ? 1u : 0u))
+        return nb_act_invalid(a->ctx, "os-getConsoleOutput", a->arg,
+                              "Additional properties are not allowed");
+    if (!len || json_is_null(len))
+        return 0;
+    if (json_is_integer(len))
+        n = (long)json_integer_value(len);
+    else if (!json_is_string(len) || nb_str_to_long(json_string_value(len), &n) < 0)
+        return nb_act_invalid(a->ctx, "length", len,
+                              json_is_string(len) ? "does not match '^-?[0-9]+$'"
+                                                  : "is not of type 'integer', 'string', "
+                                                    "'null'");
+    if (n < -1)
+        return nb_act_invalid(a->ctx, "length", len, "is less than the minimum of -1");
+    return 0;
+}
+
+/* The last 'lines' lines of 'log' (all when negative), without the
+ * control characters Nova strips ([\x00-\x08\x0B-\x1F]). */
+static char *nb_act_console_tail(const char *log, long lines)
+{
+    size_t n = strlen(log), start = n;
+    struct nb_buf b = {0};
+    long seen = 0;
+
+    if (lines < 0) {
+        start = 0;
+    } else {
+        /* a final newline ends the last line; it does not start another */
+        size_t end = n && log[n - 1] == '\n' ? n - 1 : n;
+        start = end;
+        while (start > 0 && seen < lines) {
+            if (log[start - 1] == '\n' && ++seen == lines)
+                break;
+            start--;
+        }
+        if (!lines)
+            start = n;
+    }
+    for (size_t i = start; i < n; i++) {
+        unsigned char c = (unsigned char)log[i];
+        if (c <= 0x08 || (c >= 0x0b && c <= 0x1f))
+            continue;
+        nb_buf_add(&b, &log[i], 1);
+    }
+    nb_buf_add(&b, "", 0);
+    return b.buf ? nb_buf_steal(&b) : nb_xstrdup("");
+}
+
+static int nb_act_console(struct nb_act_req *a)
+{
+    const json_t *len = json_object_get(a->arg, "length");
+    const char *vm = nb_json_str(a->server, "vm_state");
+    char *log = NULL, *out;
+    long lines = -1;
+    int r;
+
+    if (json_is_integer(len))
+        lines = (long)json_integer_value(len);
+    else if (json_is_string(len))
+        nb_str_to_long(json_string_value(len), &lines);
+    if (!nb_json_str(a->server, "host") || !strcmp(vm, NB_VM_BUILDING))
+        return nb_err_set(a->ctx, 409, "Instance %s is not ready", a->id);
+    r = nb_cmp_virt_console(nb_json_str(a->server, "host"), a->id, &log);
+    if (r == -ENOENT)
+        return nb_err_set(a->ctx, 404, "Guest does not have a console available.");
+    if (r < 0)
+        return nb_err_set(a->ctx, 409, "Instance %s is not ready", a->id);
+    out = nb_act_console_tail(log, lines);
+    a->status = 200;
+    a->body = json_pack("{s:s}", "output", out);
+    free(out);
+    free(log);
+    return 0;
+}
+
+/* ---- the dispatcher */
+
+struct nb_act {
+    const char *key;                /* the body's one key */
+    const char *rule;
+    int min_mv;
+    int (*check)(struct nb_act_req *a);     /* the value's schema; NULL: any */
+    /* With the server loaded and the rule enforced, before the write
+     * transaction: what calls other services (which write in their own
+     * transactions).  May be NULL. */
+    int (*pre)(struct nb_act_req *a);
+    /* In the write transaction, on the server as it is now.  May be NULL. */
+    int (*run)(struct nb_act_req *a);
+    /* Undoes what pre did when the request fails after it.  May be NULL. */
+    void (*undo)(struct nb_act_req *a);
+    int status;
+    bool self_loading;              /* run loads and enforces itself */
+};
+
+#define P(x) "os_compute_api:" x
+static const struct nb_act nb_acts[] = {
+    {"os-start", P("servers:start"), 0, NULL, NULL, nb_act_start, NULL, 202, false},
+    {"os-stop", P("servers:stop"), 0, NULL, NULL, nb_act_stop, NULL, 202, false},
+    {"reboot", P("servers:reboot"), 0, nb_act_check_reboot, NULL, nb_act_reboot, NULL, 202,
+     false},
+    {"pause", P("os-pause-server:pause"), 0, NULL, NULL, nb_act_pause, NULL, 202, false},
+    {"unpause", P("os-pause-server:unpause"), 0, NULL, NULL, nb_act_unpause, NULL, 202,
+     false},
+    {"suspend", P("os-suspend-server:suspend"), 0, NULL, NULL, nb_act_suspend, NULL, 202,
+     false},
+    {"resume", P("os-suspend-server:resume"), 0, NULL, NULL, nb_act_resume, NULL, 202,
+     false},
+    {"lock", P("os-lock-server:lock"), 0, nb_act_check_lock, NULL, nb_act_lock, NULL, 202,
+     false},
+    {"unlock", P("os-lock-server:unlock"), 0, NULL, NULL, nb_act_unlock, NULL, 202, false},
+    {"os-resetState", P("os-admin-actions:reset_state"), 0, nb_act_check_reset, NULL,
+     nb_act_reset_state, NULL, 202, false},
+    {"restore", P("os-deferred-delete:restore"), 0, NULL, NULL, nb_act_restore, NULL, 202,
+     false},
+    {"forceDelete", P("os-deferred-delete:force"), 0, NULL, NULL, nb_act_force_delete, NULL,
+     202, true},
+    {"os-getConsoleOutput", P("os-console-output"), 0, nb_act_check_console, NULL,
+     nb_act_console, NULL, 200, false},
+    {"createImage", P("servers:create_image"), 0, nb_act_check_create_image,
+     nb_act_create_image_pre, nb_act_create_image, nb_act_create_image_undo, 202, false},
+    {"rebuild", P("servers:rebuild"), 0, nb_act_check_rebuild, NULL, nb_act_rebuild, NULL,
+     202, false},
+    {"resize", P("servers:resize"), 0, nb_act_check_resize, NULL, nb_act_resize, NULL, 202,
+     false},
+    {"confirmResize", P("servers:confirm_resize"), 0, NULL, NULL, nb_act_confirm_resize,
+     NULL, 204, false},
+    {"revertResize", P("servers:revert_resize"), 0, NULL, NULL, nb_act_revert_resize, NULL,
+     202, false},
+    {"addSecurityGroup", P("os-security-groups:add"), 0, nb_act_check_secgroup,
+     nb_act_add_secgroup, NULL, NULL, 202, false},
+    {"removeSecurityGroup", P("os-security-groups:remove"), 0, nb_act_check_secgroup,
+     nb_act_remove_secgroup, NULL, NULL, 202, false},
+};
+#undef P
+
+static const struct nb_act *nb_act_find(const char *key)
+{
+    for (size_t i = 0; i < NB_ARRAY_SIZE(nb_acts); i++)
+        if (nb_acts[i].key && !strcmp(nb_acts[i].key, key))
+            return &nb_acts[i];
+    return NULL;
+}
+
+/* Loads the server and enforces the action's rule on its project. */
+static int nb_act_load(struct nb_act_req *a, const struct nb_act *act)
+{
+    json_t *target;
+    int r = nb_cmp_server_get(a->ctx, a->tx, a->id, &a->server);
+    if (r < 0)
+        return r;
+    target = json_pack("{s:s,s:s}", "project_id", nb_json_str(a->server, "project_id"),
+                       "user_id", nb_json_str(a->server, "user_id"));
+    r = nb_req_enforce(a->req, act->rule, target);
+    json_decref(target);
+    return r;
+}
+
+/* The phases of one action (see struct nb_act); the task goes to the
+ * host once the transaction is committed. */
+static int nb_act_do(struct nb_act_req *a, const struct nb_act *act)
+{
+    int r;
+    if (act->self_loading)
+        return act->run(a);
+    r = nb_tx_begin(nb_cmp_db(), act->pre == NULL, &a->tx);
+    if (r == 0)
+        r = nb_act_load(a, act);
+    if (r == 0 && act->pre) {
+        nb_tx_rollback(a->tx);
+        a->tx = NULL;
+        r = act->pre(a);
+        if (r == 0 && act->run) {
+            json_decref(a->server);
+            a->server = NULL;
+            r = nb_tx_begin(nb_cmp_db(), true, &a->tx);
+            if (r == 0)
+                r = nb_cmp_server_get(a->ctx, a->tx, a->id, &a->server);
+        }
+    }
+    if (r == 0 && act->run && a->tx)
+        r = act->run(a);
+    if (r == 0 && a->tx) {
+        r = nb_tx_commit(a->tx);
+        a->tx = NULL;
+    }
+    if (r == 0 && a->op)
+        r = nb_cmp_task_publish(nb_json_str(a->server, "host"), a->op, a->id,
+                                a->ctx->request_id, a->op_args);
+    return r;
+}
+
+int nb_cmp_server_action(struct nb_req *req)
+{
+    struct nb_act_req a = {.req = req, .ctx = nb_req_ctx(req), .id = nb_req_param(req, 0),
+                           .mv = nb_req_mv(req)};
+    const json_t *body = nb_req_json(req);
+    const struct nb_act *act = NULL;
+    const char *key = NULL;
+    int r;
+
+    nb_req_policy_done(req);      /* enforced once the server is loaded */
+    if (!body)
+        return -EINVAL;
+    if (json_object_size(body) != 1)
+        return nb_req_err(req, 400, "Malformed request body");
+    key = json_object_iter_key(json_object_iter((json_t *)body));
+    act = nb_act_find(key);
+    if (!act || a.mv < act->min_mv)
+        return nb_req_err(req, 400, "There is no such action: %s", key);
+    a.arg = json_object_get(body, key);
+    a.status = act->status;
+    r = act->check ? act->check(&a) : 0;
+    if (r == 0)
+        r = nb_act_do(&a, act);
+    if (r < 0 && act->undo)
+        act->undo(&a);
+    if (r == 0 && a.location)
+        nb_reply_header(req, "Location", a.location);
+    if (r == 0)
+        r = a.body ? nb_reply_json(req, a.status, a.body) : nb_reply_empty(req, a.status);
+    else
+        json_decref(a.body);
+    nb_tx_rollback(a.tx);
+    json_decref(a.server);
+    json_decref(a.op_args);
+    json_decref(a.image);
+    free(a.location);
     return r;
 }

@@ -41,6 +41,7 @@ struct nb_act_req {
     int mv;
     struct nb_tx *tx;
     json_t *server;                 /* the row (nb_cmp_server_get) */
+    json_t *image;                  /* createImage: the image made for it */
     /* out */
     int status;                     /* 202 unless said */
     json_t *body;                   /* reply body, or NULL (empty) */
@@ -65,7 +66,9 @@ int nb_act_check(struct nb_act_req *a, const char *action, bool lock,
 int nb_act_check_host(struct nb_act_req *a);
 
 /* actions_image.c: createImage, rebuild, resize and the resize answers */
+int nb_act_create_image_pre(struct nb_act_req *a);
 int nb_act_create_image(struct nb_act_req *a);
+void nb_act_create_image_undo(struct nb_act_req *a);
 int nb_act_check_create_image(struct nb_act_req *a);
 int nb_act_rebuild(struct nb_act_req *a);
 int nb_act_check_rebuild(struct nb_act_req *a);
@@ -73,6 +76,12 @@ int nb_act_resize(struct nb_act_req *a);
 int nb_act_check_resize(struct nb_act_req *a);
 int nb_act_confirm_resize(struct nb_act_req *a);
 int nb_act_revert_resize(struct nb_act_req *a);
+
+/* actions_secgroups.c: addSecurityGroup / removeSecurityGroup, forceDelete */
+int nb_act_check_secgroup(struct nb_act_req *a);
+int nb_act_add_secgroup(struct nb_act_req *a);
+int nb_act_remove_secgroup(struct nb_act_req *a);
+int nb_act_force_delete(struct nb_act_req *a);
 
 /* actions_ops.c: the agent's side.  Ends task 't': on success (r == 0)
  * sets 'changes' (borrowed, may be NULL) with task_state cleared and the

@@ -50,6 +50,11 @@ static const struct nb_route nb_compute_routes[] = {
       nb_cmp_instance_actions_show),
 
     /* ---- server actions, os-interface (actions.c, interfaces.c) */
+    H("POST", "/v2.1/servers/{id}/action", nb_cmp_server_action),
+    H("GET", "/v2.1/servers/{id}/os-interface", nb_cmp_interface_list),
+    H("POST", "/v2.1/servers/{id}/os-interface", nb_cmp_interface_attach),
+    H("GET", "/v2.1/servers/{id}/os-interface/{port}", nb_cmp_interface_show),
+    H("DELETE", "/v2.1/servers/{id}/os-interface/{port}", nb_cmp_interface_detach),
 
     /* ---- flavors, keypairs, quotas, limits, server groups,
      *      availability zones, hypervisors, services (catalog area) */

@@ -36,6 +36,11 @@ int nb_cmp_instance_actions_index(struct nb_req *req);
 int nb_cmp_instance_actions_show(struct nb_req *req);
 
 /* ---- server actions, os-interface (actions.c, interfaces.c) */
+int nb_cmp_server_action(struct nb_req *req);
+int nb_cmp_interface_list(struct nb_req *req);
+int nb_cmp_interface_show(struct nb_req *req);
+int nb_cmp_interface_attach(struct nb_req *req);
+int nb_cmp_interface_detach(struct nb_req *req);
 
 /* ---- catalog area */
 /* flavors.c */

@@ -176,6 +176,14 @@ struct nb_cmp_op {
 };
 /* The ops of the server actions (actions.c), ended by a NULL name. */
 extern const struct nb_cmp_op nb_cmp_action_ops[];
+/* The agent announces the driver it runs for 'host' when it starts (drv
+ * NULL when it stops), so the API can ask what Nova answers at once: the
+ * console log of server 'id' on 'host' (a new string), -ENOENT when no
+ * agent of this process serves 'host' or the guest is not there
+ * (actions_ops.c). */
+void nb_cmp_virt_register(const char *host, const struct nb_virt_driver *drv,
+                          void *virt);
+int nb_cmp_virt_console(const char *host, const char *id, char **out);
 /* Fills 'g' from 'server' (borrowed: g points into it). */
 void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g);
 int nb_cmp_agent_start(const struct nb_module_env *env);

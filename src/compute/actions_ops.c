@@ -1,0 +1,446 @@
+/* The host's side of the server actions: the ops the agent runs by name
+ * (nb_cmp_action_ops), each one driver call and the states Nova's compute
+ * manager leaves behind, and the registry through which the API reads a
+ * guest's console.
+ *
+ * The agent loads the row, records the op's event around run() and runs
+ * one task of a server at a time, so an op only asks the driver and
+ * writes the outcome: on success the new vm_state, no task_state and the
+ * power state the driver reports; on failure no task_state and a fault
+ * (and vm_state error where Nova's manager sets it: rebuild, resize). */
+#include "compute/actions.h"
+#include "image/image.h"
+#include "network/network.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- ending a task */
+
+static int nb_op_set(const char *id, const json_t *changes)
+{
+    struct nb_tx *tx = NULL;
+    int r = nb_tx_begin(nb_cmp_db(), true, &tx);
+    if (r == 0)
+        r = nb_cmp_server_set(tx, id, changes);
+    if (r == 0)
+        return nb_tx_commit(tx);
+    nb_tx_rollback(tx);
+    return r;
+}
+
+int nb_op_step(struct nb_cmp_task *t, const char *task_state)
+{
+    json_t *set = json_pack("{s:s}", "task_state", task_state);
+    int r = nb_op_set(t->server_id, set);
+    json_decref(set);
+    return r;
+}
+
+int nb_op_end(struct nb_cmp_task *t, int r, const char *err, const json_t *changes,
+              const char *fail_vm_state)
+{
+    json_t *set = r == 0 && changes ? json_deep_copy(changes) : json_object();
+    enum nb_power p = NB_POWER_NOSTATE;
+
+    json_object_set_new(set, "task_state", json_null());
+    t->drv->power_state(t->virt, t->server_id, &p);
+    json_object_set_new(set, "power_state", json_integer(p));
+    if (r < 0) {
+        nb_warn("compute: %s of %s failed: %s", t->op, t->server_id,
+                err ? err : strerror(-r));
+        json_object_set_new(set, "fault",
+                            json_pack("{s:i,s:s,s:s,s:I}", "code", 500, "message",
+                                      err ? err : strerror(-r), "details", "",
+                                      "created", (json_int_t)nb_now_us()));
+        if (fail_vm_state)
+            json_object_set_new(set, "vm_state", json_string(fail_vm_state));
+    }
+    if (nb_op_set(t->server_id, set) < 0)
+        nb_error("compute: cannot record the end of %s of %s", t->op, t->server_id);
+    json_decref(set);
+    return r;
+}
+
+/* Ends 't' in 'vm_state' when the driver call returned r == 0. */
+static int nb_op_end_vm(struct nb_cmp_task *t, int r, char *err, const char *vm_state)
+{
+    json_t *set = json_pack("{s:s}", "vm_state", vm_state);
+    r = nb_op_end(t, r, err, set, NULL);
+    json_decref(set);
+    free(err);
+    return r;
+}
+
+/* ---- power */
+
+static int nb_op_stop(struct nb_cmp_task *t)
+{
+    char *err = NULL;
+    int r = t->drv->power_off(t->virt, t->server_id, 60, &err);
+    return nb_op_end_vm(t, r, err, NB_VM_STOPPED);
+}
+
+static int nb_op_start(struct nb_cmp_task *t)
+{
+    struct nb_virt_guest g;
+    char *err = NULL;
+    nb_cmp_guest_of(t->server, &g);
+    return nb_op_end_vm(t, t->drv->power_on(t->virt, &g, &err), err, NB_VM_ACTIVE);
+}
+
+static int nb_op_reboot(struct nb_cmp_task *t)
+{
+    const char *type = nb_json_str(t->args, "type");
+    struct nb_virt_guest g;
+    char *err = NULL;
+    nb_cmp_guest_of(t->server, &g);
+    return nb_op_end_vm(t, t->drv->reboot(t->virt, &g, type && !strcmp(type, "HARD"), &err),
+                        err, NB_VM_ACTIVE);
+}
+
+static int nb_op_pause(struct nb_cmp_task *t)
+{
+    char *err = NULL;
+    return nb_op_end_vm(t, t->drv->pause(t->virt, t->server_id, &err), err, NB_VM_PAUSED);
+}
+
+static int nb_op_unpause(struct nb_cmp_task *t)
+{
+    char *err = NULL;
+    return nb_op_end_vm(t, t->drv->unpause(t->virt, t->server_id, &err), err, NB_VM_ACTIVE);
+}
+
+static int nb_op_suspend(struct nb_cmp_task *t)
+{
+    char *err = NULL;
+    return nb_op_end_vm(t, t->drv->suspend(t->virt, t->server_id, &err), err,
+                        NB_VM_SUSPENDED);
+}
+
+static int nb_op_resume(struct nb_cmp_task *t)
+{
+    struct nb_virt_guest g;
+    char *err = NULL;
+    nb_cmp_guest_of(t->server, &g);
+    return nb_op_end_vm(t, t->drv->resume(t->virt, &g, &err), err, NB_VM_ACTIVE);
+}
+
+/* ---- rebuild: a new root disk from the image the API recorded; a server
+ * that was stopped is stopped again (Nova's rebuild keeps the power state
+ * the user left) */
+
+static int nb_op_rebuild(struct nb_cmp_task *t)
+{
+    bool stopped = json_is_true(json_object_get(t->args, "stopped"));
+    struct nb_virt_guest g;
+    char *err = NULL;
+    json_t *set;
+    int r = nb_op_step(t, NB_TASK_REBUILD_SPAWNING);
+
+    nb_cmp_guest_of(t->server, &g);
+    if (r == 0)
+        r = t->drv->rebuild(t->virt, &g, &err);
+    if (r == 0 && stopped)
+        r = t->drv->power_off(t->virt, t->server_id, 0, &err);
+    set = json_pack("{s:s,s:I}", "vm_state", stopped ? NB_VM_STOPPED : NB_VM_ACTIVE,
+                    "launched_at", (json_int_t)nb_now_us());
+    r = nb_op_end(t, r, err, set, NB_VM_ERROR);
+    json_decref(set);
+    free(err);
+    return r;
+}
+
+/* ---- resize: the API recorded new_flavor; the guest takes it and the
+ * server waits in RESIZED (VERIFY_RESIZE) for confirm or revert with its
+ * old flavor in old_flavor.  A stopped server stays stopped. */
+
+/* The columns that follow a flavor (as embedded in a server). */
+static json_t *nb_op_flavor_cols(const json_t *flavor)
+{
+    return json_pack("{s:O,s:s?,s:I,s:I,s:I}", "flavor", flavor, "flavor_id",
+                     nb_json_str(flavor, "id"), "vcpus",
+                     json_integer_value(json_object_get(flavor, "vcpus")), "memory_mb",
+                     json_integer_value(json_object_get(flavor, "ram")), "root_gb",
+                     json_integer_value(json_object_get(flavor, "disk")));
+}
+
+/* 'g' as the guest of 'server' with 'flavor' instead of its own. */
+static void nb_op_guest_flavor(const json_t *server, const json_t *flavor,
+                               struct nb_virt_guest *g)
+{
+    nb_cmp_guest_of(server, g);
+    g->flavor = flavor;
+    g->vcpus = json_integer_value(json_object_get(flavor, "vcpus"));
+    g->memory_mb = json_integer_value(json_object_get(flavor, "ram"));
+    g->root_gb = json_integer_value(json_object_get(flavor, "disk"));
+    g->ephemeral_gb = json_integer_value(json_object_get(flavor, "ephemeral"));
+    g->swap_mb = json_integer_value(json_object_get(flavor, "swap"));
+}
+
+static bool nb_op_was_stopped(const struct nb_cmp_task *t)
+{
+    const char *vm = nb_json_str(t->server, "vm_state");
+    return (vm && !strcmp(vm, NB_VM_STOPPED)) ||
+           json_integer_value(json_object_get(t->server, "power_state")) == NB_POWER_SHUTDOWN;
+}
+
+static int nb_op_resize(struct nb_cmp_task *t)
+{
+    const json_t *nf = json_object_get(t->server, "new_flavor");
+    bool stopped = nb_op_was_stopped(t);
+    struct nb_virt_guest g;
+    char *err = NULL;
+    json_t *set = NULL;
+    int r = json_is_object(nf) ? nb_op_step(t, NB_TASK_RESIZE_MIGRATING) : -EINVAL;
+
+    if (r == -EINVAL)
+        err = nb_xstrdup("The server has no flavor to resize to.");
+    nb_op_guest_flavor(t->server, nf, &g);
+    if (r == 0)
+        r = nb_op_step(t, NB_TASK_RESIZE_FINISH);
+    if (r == 0)
+        r = t->drv->resize(t->virt, &g, &err);
+    if (r == 0 && stopped)
+        r = t->drv->power_off(t->virt, t->server_id, 0, &err);
+    if (r == 0) {
+        set = nb_op_flavor_cols(nf);
+        json_object_set(set, "old_flavor", json_object_get(t->server, "flavor"));
+        json_object_set_new(set, "vm_state", json_string(NB_VM_RESIZED));
+    }
+    r = nb_op_end(t, r, err, set, NB_VM_ERROR);
+    json_decref(set);
+    free(err);
+    return r;
+}
+
+static int nb_op_confirm_resize(struct nb_cmp_task *t)
+{
+    enum nb_power p = NB_POWER_NOSTATE;
+    char *err = NULL;
+    json_t *set;
+    int r = t->drv->resize_confirm(t->virt, t->server_id, &err);
+
+    t->drv->power_state(t->virt, t->server_id, &p);
+    set = json_pack("{s:n,s:n,s:s}", "old_flavor", "new_flavor", "vm_state",
+                    p == NB_POWER_SHUTDOWN ? NB_VM_STOPPED : NB_VM_ACTIVE);
+    r = nb_op_end(t, r, err, set, NB_VM_ERROR);
+    json_decref(set);
+    free(err);
+    return r;
+}
+
+static int nb_op_revert_resize(struct nb_cmp_task *t)
+{
+    const json_t *of = json_object_get(t->server, "old_flavor");
+    bool stopped = nb_op_was_stopped(t);
+    struct nb_virt_guest g;
+    char *err = NULL;
+    json_t *set = NULL;
+    int r = 0;
+
+    if (!json_is_object(of)) {
+        r = -EINVAL;
+        err = nb_xstrdup("The server has no flavor to revert to.");
+    }
+    nb_op_guest_flavor(t->server, of, &g);
+    if (r == 0)
+        r = t->drv->resize_revert(t->virt, &g, &err);
+    if (r == 0 && stopped)
+        r = t->drv->power_off(t->virt, t->server_id, 0, &err);
+    if (r == 0) {
+        set = nb_op_flavor_cols(of);
+        json_object_set_new(set, "old_flavor", json_null());
+        json_object_set_new(set, "new_flavor", json_null());
+        json_object_set_new(set, "vm_state",
+                            json_string(stopped ? NB_VM_STOPPED : NB_VM_ACTIVE));
+    }
+    r = nb_op_end(t, r, err, set, NB_VM_ERROR);
+    json_decref(set);
+    free(err);
+    return r;
+}
+
+/* ---- snapshot (createImage): the driver writes the root disk to an
+ * unlinked file under the state directory, which is uploaded as the
+ * image the API created; a failed snapshot deletes that image, as Nova's
+ * manager does */
+
+static int nb_op_snapshot_write(struct nb_cmp_task *t, struct nb_ctx *ctx,
+                                const char *image_id, const char *fmt, char **err)
+{
+    char *path = nb_xasprintf("%s/snapshot-XXXXXX", nb_cmp_env()->state_dir);
+    int fd = mkstemp(path);
+    int r;
+
+    if (fd < 0) {
+        r = -errno;
+        *err = nb_xasprintf("Cannot create a snapshot file: %s", strerror(errno));
+        goto out;
+    }
+    unlink(path);
+    r = t->drv->snapshot(t->virt, t->server_id, fmt, fd, err);
+    if (r == 0)
+        r = nb_op_step(t, NB_TASK_UPLOADING);
+    if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
+        r = -errno;
+    if (r == 0 && (r = nb_image_upload_fd(ctx, image_id, fd)) < 0)
+        *err = nb_xasprintf("Snapshot upload failed: %s", ctx->err_msg);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return r;
+}
+
+static int nb_op_snapshot(struct nb_cmp_task *t)
+{
+    const char *image_id = nb_json_str(t->args, "image_id");
+    const char *fmt = nb_json_str(t->args, "disk_format");
+    struct nb_ctx ctx;
+    char *err = NULL;
+    int r = image_id ? nb_op_step(t, NB_TASK_PENDING_UPLOAD) : -EINVAL;
+
+    nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
+                   nb_json_str(t->server, "user_id"), t->request_id);
+    if (r == 0)
+        r = nb_op_snapshot_write(t, &ctx, image_id, fmt ? fmt : "qcow2", &err);
+    if (r < 0 && image_id) {
+        ctx.err_status = 0;
+        if (nb_image_delete(&ctx, image_id) < 0)
+            nb_warn("compute: cannot delete image %s of a failed snapshot: %s", image_id,
+                    ctx.err_msg);
+    }
+    r = nb_op_end(t, r, err, NULL, NULL);
+    free(err);
+    return r;
+}
+
+/* ---- interfaces: the API created or bound the port and recorded it in
+ * network_info; the guest gets it hot plugged.  A detach unplugs it, then
+ * deletes the port when the server made it, or frees it otherwise. */
+
+/* Drops port 'port_id' from the server's network_info and releases the
+ * port (acting for the server's owner). */
+static int nb_op_port_release(struct nb_cmp_task *t, const char *port_id)
+{
+    const json_t *info = json_object_get(t->server, "network_info"), *vif;
+    json_t *keep = json_array(), *set;
+    bool made = false;
+    struct nb_ctx ctx;
+    size_t i;
+    int r;
+
+    json_array_foreach(info, i, vif) {
+        if (strcmp(nb_json_str(vif, "port_id") ? nb_json_str(vif, "port_id") : "", port_id))
+            json_array_append(keep, (json_t *)vif);
+        else
+            made = json_is_true(json_object_get(vif, "created_by_nova"));
+    }
+    set = json_pack("{s:o}", "network_info", keep);
+    r = nb_op_set(t->server_id, set);
+    json_decref(set);
+    nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
+                   nb_json_str(t->server, "user_id"), t->request_id);
+    if (made) {
+        if (nb_network_port_delete(&ctx, port_id) == -ENOENT)
+            ctx.err_status = 0;
+    } else {
+        json_t *unbind = json_pack("{s:s,s:s,s:s}", "device_id", "", "device_owner", "",
+                                   "binding:host_id", "");
+        nb_network_port_update(&ctx, port_id, unbind, NULL);
+        json_decref(unbind);
+    }
+    return r;
+}
+
+static int nb_op_attach_interface(struct nb_cmp_task *t)
+{
+    const json_t *port = json_object_get(t->args, "port");
+    char *err = NULL;
+    int r = t->drv->attach_port(t->virt, t->server_id, port, &err);
+    if (r < 0)
+        nb_op_port_release(t, nb_json_str(port, "id"));
+    r = nb_op_end(t, r, err, NULL, NULL);
+    free(err);
+    return r;
+}
+
+static int nb_op_detach_interface(struct nb_cmp_task *t)
+{
+    const char *port_id = nb_json_str(t->args, "port_id");
+    char *err = NULL;
+    int r = t->drv->detach_port(t->virt, t->server_id, port_id, &err);
+    if (r == 0)
+        r = nb_op_port_release(t, port_id);
+    r = nb_op_end(t, r, err, NULL, NULL);
+    free(err);
+    return r;
+}
+
+const struct nb_cmp_op nb_cmp_action_ops[] = {
+    {"stop", "compute_stop_instance", nb_op_stop},
+    {"start", "compute_start_instance", nb_op_start},
+    {"reboot", "compute_reboot_instance", nb_op_reboot},
+    {"pause", "compute_pause_instance", nb_op_pause},
+    {"unpause", "compute_unpause_instance", nb_op_unpause},
+    {"suspend", "compute_suspend_instance", nb_op_suspend},
+    {"resume", "compute_resume_instance", nb_op_resume},
+    {"rebuild", "compute_rebuild_instance", nb_op_rebuild},
+    {"resize", "compute_resize_instance", nb_op_resize},
+    {"confirm_resize", "compute_confirm_resize", nb_op_confirm_resize},
+    {"revert_resize", "compute_revert_resize", nb_op_revert_resize},
+    {"snapshot", "compute_snapshot_instance", nb_op_snapshot},
+    {"attach_interface", "compute_attach_interface", nb_op_attach_interface},
+    {"detach_interface", "compute_detach_interface", nb_op_detach_interface},
+    {NULL, NULL, NULL},
+};
+
+/* ---- the drivers of this process's agents, for the API's synchronous
+ * reads */
+
+#define NB_VIRT_MAX 8
+#define NB_CONSOLE_MAX (1024 * 1024)
+
+static pthread_rwlock_t nb_virt_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct {
+    char host[NB_NAMESZ];
+    const struct nb_virt_driver *drv;
+    void *virt;
+} nb_virts[NB_VIRT_MAX];
+
+void nb_cmp_virt_register(const char *host, const struct nb_virt_driver *drv, void *virt)
+{
+    int free_slot = -1;
+    pthread_rwlock_wrlock(&nb_virt_lock);
+    for (int i = 0; i < NB_VIRT_MAX; i++) {
+        if (nb_virts[i].drv && !strcmp(nb_virts[i].host, host)) {
+            nb_virts[i].drv = NULL;
+            free_slot = i;
+        } else if (!nb_virts[i].drv && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    if (drv && free_slot >= 0) {
+        snprintf(nb_virts[free_slot].host, sizeof(nb_virts[free_slot].host), "%s", host);
+        nb_virts[free_slot].drv = drv;
+        nb_virts[free_slot].virt = virt;
+    }
+    pthread_rwlock_unlock(&nb_virt_lock);
+}
+
+int nb_cmp_virt_console(const char *host, const char *id, char **out)
+{
+    int r = -ENOENT;
+    *out = NULL;
+    pthread_rwlock_rdlock(&nb_virt_lock);
+    for (int i = 0; i < NB_VIRT_MAX; i++)
+        if (nb_virts[i].drv && !strcmp(nb_virts[i].host, host)) {
+            r = nb_virts[i].drv->console_log(nb_virts[i].virt, id, NB_CONSOLE_MAX, out);
+            break;
+        }
+    pthread_rwlock_unlock(&nb_virt_lock);
+    return r;
+}
