@@ -7,7 +7,9 @@
 # tests/e2e/object.py (openstack container/object, the swift CLI: SLO/DLO,
 # temp URLs, versions), then
 # tests/e2e/network.py (networks, subnets, ports, security groups and
-# rules, IP availability).
+# rules, IP availability), then tests/e2e/compute.py (flavors, keypairs,
+# servers on a network with the fake driver: stop/start/reboot, resize,
+# snapshot, 20 at once, a quota refusal).
 #
 #   tests/e2e/run.sh               from the repo root, after ninja -C build
 #
@@ -41,7 +43,7 @@ mkdir -p "$HOME"
 OUT="$STATE/e2e.out"
 passed=0
 failed=0
-for scenario in identity image object network; do
+for scenario in identity image object network compute; do
     /usr/bin/python3 "$ROOT/tests/e2e/$scenario.py" | tee "$STATE/e2e-$scenario.out"
     if [[ "$(tail -n 1 "$STATE/e2e-$scenario.out")" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         passed=$((passed + BASH_REMATCH[1]))
