@@ -353,38 +353,6 @@ static int nb_act_check_console(struct nb_act_req *a)
     return 0;
 }
 
-/* The last 'lines' lines of 'log' (all when negative), without the
- * control characters Nova strips ([\x00-\x08\x0B-\x1F]). */
-static char *nb_act_console_tail(const char *log, long lines)
-{
-    size_t n = strlen(log), start = n;
-    struct nb_buf b = {0};
-    long seen = 0;
-
-    if (lines < 0) {
-        start = 0;
-    } else {
-        /* a final newline ends the last line; it does not start another */
-        size_t end = n && log[n - 1] == '\n' ? n - 1 : n;
-        start = end;
-        while (start > 0 && seen < lines) {
-            if (log[start - 1] == '\n' && ++seen == lines)
-                break;
-            start--;
-        }
-        if (!lines)
-            start = n;
-    }
-    for (size_t i = start; i < n; i++) {
-        unsigned char c = (unsigned char)log[i];
-        if (c <= 0x08 || (c >= 0x0b && c <= 0x1f))
-            continue;
-        nb_buf_add(&b, &log[i], 1);
-    }
-    nb_buf_add(&b, "", 0);
-    return b.buf ? nb_buf_steal(&b) : nb_xstrdup("");
-}
-
 static int nb_act_console(struct nb_act_req *a)
 {
     const json_t *len = json_object_get(a->arg, "length");
@@ -404,7 +372,7 @@ static int nb_act_console(struct nb_act_req *a)
         return nb_err_set(a->ctx, 404, "Guest does not have a console available.");
     if (r < 0)
         return nb_err_set(a->ctx, 409, "Instance %s is not ready", a->id);
-    out = nb_act_console_tail(log, lines);
+    out = nb_cmp_console_tail(log, lines);
     a->status = 200;
     a->body = json_pack("{s:s}", "output", out);
     free(out);

@@ -12,7 +12,6 @@
 #include "image/image.h"
 #include "network/network.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -397,50 +396,3 @@ const struct nb_cmp_op nb_cmp_action_ops[] = {
     {"detach_interface", "compute_detach_interface", nb_op_detach_interface},
     {NULL, NULL, NULL},
 };
-
-/* ---- the drivers of this process's agents, for the API's synchronous
- * reads */
-
-#define NB_VIRT_MAX 8
-#define NB_CONSOLE_MAX (1024 * 1024)
-
-static pthread_rwlock_t nb_virt_lock = PTHREAD_RWLOCK_INITIALIZER;
-static struct {
-    char host[NB_NAMESZ];
-    const struct nb_virt_driver *drv;
-    void *virt;
-} nb_virts[NB_VIRT_MAX];
-
-void nb_cmp_virt_register(const char *host, const struct nb_virt_driver *drv, void *virt)
-{
-    int free_slot = -1;
-    pthread_rwlock_wrlock(&nb_virt_lock);
-    for (int i = 0; i < NB_VIRT_MAX; i++) {
-        if (nb_virts[i].drv && !strcmp(nb_virts[i].host, host)) {
-            nb_virts[i].drv = NULL;
-            free_slot = i;
-        } else if (!nb_virts[i].drv && free_slot < 0) {
-            free_slot = i;
-        }
-    }
-    if (drv && free_slot >= 0) {
-        snprintf(nb_virts[free_slot].host, sizeof(nb_virts[free_slot].host), "%s", host);
-        nb_virts[free_slot].drv = drv;
-        nb_virts[free_slot].virt = virt;
-    }
-    pthread_rwlock_unlock(&nb_virt_lock);
-}
-
-int nb_cmp_virt_console(const char *host, const char *id, char **out)
-{
-    int r = -ENOENT;
-    *out = NULL;
-    pthread_rwlock_rdlock(&nb_virt_lock);
-    for (int i = 0; i < NB_VIRT_MAX; i++)
-        if (nb_virts[i].drv && !strcmp(nb_virts[i].host, host)) {
-            r = nb_virts[i].drv->console_log(nb_virts[i].virt, id, NB_CONSOLE_MAX, out);
-            break;
-        }
-    pthread_rwlock_unlock(&nb_virt_lock);
-    return r;
-}

@@ -184,6 +184,9 @@ extern const struct nb_cmp_op nb_cmp_action_ops[];
 void nb_cmp_virt_register(const char *host, const struct nb_virt_driver *drv,
                           void *virt);
 int nb_cmp_virt_console(const char *host, const char *id, char **out);
+/* The last 'lines' lines of 'log' (all when negative), without the
+ * control characters Nova strips ([\x00-\x08\x0B-\x1F]): a new string. */
+char *nb_cmp_console_tail(const char *log, long lines);
 /* Fills 'g' from 'server' (borrowed: g points into it). */
 void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g);
 int nb_cmp_agent_start(const struct nb_module_env *env);

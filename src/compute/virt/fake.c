@@ -146,7 +146,15 @@ static int nb_fake_spawn(void *drv, const struct nb_virt_guest *vg, char **err)
         g = nb_xcalloc(1, sizeof(*g));
         g->power = NB_POWER_RUNNING;
         g->root_gb = vg->root_gb;
-        g->console = nb_xasprintf("fake guest %s (%s) booted\n", vg->uuid,
+        /* a few lines, as a boot prints them: console output reads its
+         * tail by lines */
+        g->console = nb_xasprintf("fake guest %s starting\n"
+                                  "fake kernel: %lld MiB, %lld vCPUs\n"
+                                  "fake init: network up\n"
+                                  "fake guest %s (%s) booted\n"
+                                  "%s login: \n", vg->uuid,
+                                  (long long)vg->memory_mb, (long long)vg->vcpus,
+                                  vg->uuid, vg->hostname ? vg->hostname : vg->name,
                                   vg->hostname ? vg->hostname : vg->name);
         nb_map_set(f->guests, vg->uuid, g);
     }
