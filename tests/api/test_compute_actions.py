@@ -72,10 +72,9 @@ def wait_gone(server_id, token=lib._UNSET, timeout=10.0):
 
 
 class ActionsBase(CmpTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.fx = fixture()
-        cls.tok = cls.fx["token"]
+    def setUp(self):
+        self.fx = fixture()
+        self.tok = self.fx["token"]
 
     def boot(self, flavor=0, token=None):
         tok = token or self.tok
