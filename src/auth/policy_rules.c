@@ -390,8 +390,8 @@ static const struct nb_policy_rule nb_rules[] = {
      * PROJECT_READER_OR_ADMIN for reads, admin for resetState and for
      * unlocking a server someone else locked).  Targets carry the
      * server's project_id (src/compute/actions.c). */
-#define ACT_MEMBER "rule:admin_required or (role:member and project_id:%(project_id)s)"
-#define ACT_READER "rule:admin_required or (role:reader and project_id:%(project_id)s)"
+#define ACT_MEMBER "rule:admin_required or (role:member and project_id:%(target.project_id)s)"
+#define ACT_READER "rule:admin_required or (role:reader and project_id:%(target.project_id)s)"
     {"os_compute_api:servers:start", ACT_MEMBER},
     {"os_compute_api:servers:stop", ACT_MEMBER},
     {"os_compute_api:servers:reboot", ACT_MEMBER},

@@ -269,7 +269,8 @@ static int nb_act_unlock(struct nb_act_req *a)
 
     /* someone else's lock (the admin's, for the owner) needs the override */
     if (by && strcmp(by, nb_act_is_owner(a) ? "owner" : "admin")) {
-        target = json_pack("{s:s}", "project_id", nb_json_str(a->server, "project_id"));
+        target = json_pack("{s:{s:s}}", "target", "project_id",
+                           nb_json_str(a->server, "project_id"));
         r = nb_req_enforce(a->req, "os_compute_api:os-lock-server:unlock:unlock_override",
                            target);
         json_decref(target);
@@ -455,8 +456,9 @@ static int nb_act_load(struct nb_act_req *a, const struct nb_act *act)
     int r = nb_cmp_server_get(a->ctx, a->tx, a->id, &a->server);
     if (r < 0)
         return r;
-    target = json_pack("{s:s,s:s}", "project_id", nb_json_str(a->server, "project_id"),
-                       "user_id", nb_json_str(a->server, "user_id"));
+    target = json_pack("{s:{s:s,s:s}}", "target", "project_id",
+                       nb_json_str(a->server, "project_id"), "user_id",
+                       nb_json_str(a->server, "user_id"));
     r = nb_req_enforce(a->req, act->rule, target);
     json_decref(target);
     return r;

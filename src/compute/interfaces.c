@@ -48,7 +48,8 @@ static int nb_if_load(struct nb_req *req, const char *rule, json_t **server)
     nb_tx_rollback(tx);
     if (r < 0)
         return r;
-    target = json_pack("{s:s}", "project_id", nb_json_str(*server, "project_id"));
+    target = json_pack("{s:{s:s}}", "target", "project_id",
+                       nb_json_str(*server, "project_id"));
     r = nb_req_enforce(req, rule, target);
     json_decref(target);
     return r;
@@ -391,7 +392,8 @@ int nb_cmp_interface_detach(struct nb_req *req)
     if (r == 0)
         r = nb_cmp_server_get(a.ctx, a.tx, a.id, &a.server);
     if (r == 0) {
-        target = json_pack("{s:s}", "project_id", nb_json_str(a.server, "project_id"));
+        target = json_pack("{s:{s:s}}", "target", "project_id",
+                           nb_json_str(a.server, "project_id"));
         r = nb_req_enforce(req, NB_IF_RULE("delete"), target);
     }
     if (r == 0)

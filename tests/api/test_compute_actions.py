@@ -60,7 +60,8 @@ def wait_status(server_id, status, token=lib._UNSET, timeout=10.0):
             s = r.body["server"]
             if s["status"] == status and not s.get("OS-EXT-STS:task_state"):
                 return s
-            if s["status"] == "ERROR" and status != "ERROR":
+            if (s["status"] == "ERROR" and status != "ERROR" and
+                    not s.get("OS-EXT-STS:task_state")):
                 raise AssertionError("server went to ERROR: %r" % s)
         if time.monotonic() > end:
             raise AssertionError("server %s never got %s: %r" % (server_id, status, r))
@@ -322,12 +323,26 @@ class TestConsole(ActionsBase):
     def test_console_output(self):
         sid = self.boot()
         r = self.act_ok(sid, {"os-getConsoleOutput": {}}, status=200)
-        self.assertIn("booted", r.body["output"])
-        for length in (1, "1", -1, None):
+        full = r.body["output"]
+        self.assertIn("booted", full)
+        self.assertGreater(len(full.split("\n")), 3)
+        for length in (-1, None):
             r = self.act_ok(sid, {"os-getConsoleOutput": {"length": length}}, status=200)
-            self.assertIn("booted", r.body["output"])
+            self.assertEqual(r.body["output"], full)
+        # Nova's tail: '\n'.join(log.split('\n')[-length:])
+        for length in (3, "3"):
+            r = self.act_ok(sid, {"os-getConsoleOutput": {"length": length}}, status=200)
+            self.assertEqual(r.body["output"], "\n".join(full.split("\n")[-3:]))
+            self.assertEqual(len(r.body["output"].split("\n")), 3)
         r = self.act_ok(sid, {"os-getConsoleOutput": {"length": 0}}, status=200)
         self.assertEqual(r.body["output"], "")
+
+    def test_console_output_of_a_stopped_server(self):
+        sid = self.boot()
+        self.act_ok(sid, {"os-stop": None})
+        wait_status(sid, "SHUTOFF")
+        r = self.act_ok(sid, {"os-getConsoleOutput": {"length": 3}}, status=200)
+        self.assertEqual(len(r.body["output"].split("\n")), 3)
 
     def test_console_output_bad_input_400(self):
         sid = self.boot()
