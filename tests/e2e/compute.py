@@ -71,10 +71,11 @@ def test_network_and_image():
         disk = os.path.join(work, "disk.qcow2")
         subprocess.run(["qemu-img", "create", "-f", "qcow2", disk, "16M"], check=True,
                        capture_output=True)
-        img = osc_json("image", "create", "--disk-format", "qcow2", "--container-format",
-                       "bare", "--file", disk, IMG)
+        osc_json("image", "create", "--disk-format", "qcow2", "--container-format",
+                 "bare", "--public", "--file", disk, IMG)
     finally:
         shutil.rmtree(work, True)
+    img = osc_json("image", "show", IMG)
     expect(img["status"] == "active", img)
     state["image"] = img["id"]
 
@@ -149,6 +150,8 @@ def test_server_delete():
 
 
 def test_server_create_min_20_max_20():
+    # room for 20 in the admin's project (the default is 10 instances)
+    osc("quota", "set", "--instances", "40", "--cores", "80", os.environ["OS_PROJECT_NAME"])
     osc("server", "create", "--flavor", FL1, "--image", IMG, "--network", NET,
         "--min", "20", "--max", "20", MANY)
     end = time.monotonic() + 120
@@ -174,21 +177,23 @@ def test_create_over_quota_is_refused():
     osc("user", "create", "--password", QPW, "--project", QP, QU)
     osc("role", "add", "--project", QP, "--user", QU, "member")
     osc("quota", "set", "--instances", "2", QP)
-    err = osc("server", "create", "--flavor", FL1, "--image", IMG, "--nic", "none",
-              "--min", "3", "--max", "3", "q-" + RUN, env=QU_ENV, ok=False)
+    # --nic none needs microversion 2.37
+    err = osc("--os-compute-api-version", "2.37", "server", "create", "--flavor", FL1,
+              "--image", IMG, "--nic", "none", "--min", "3", "--max", "3", "q-" + RUN,
+              env=QU_ENV, ok=False)
     expect("Quota exceeded for instances" in err, err)
     rows = osc_json("server", "list", env=QU_ENV)
     expect(rows == [], rows)
-    osc("server", "create", "--flavor", FL1, "--image", IMG, "--nic", "none",
-        "--min", "2", "--max", "2", "q-" + RUN, env=QU_ENV)
+    osc("--os-compute-api-version", "2.37", "server", "create", "--flavor", FL1, "--image",
+        IMG, "--nic", "none", "--min", "2", "--max", "2", "q-" + RUN, env=QU_ENV)
     end = time.monotonic() + 60
     rows = []
     while not (len(rows) == 2 and all(r["Status"] == "ACTIVE" for r in rows)):
         expect(time.monotonic() < end, rows)
         time.sleep(0.5)
         rows = osc_json("server", "list", env=QU_ENV)
-    err = osc("server", "create", "--flavor", FL1, "--image", IMG, "--nic", "none",
-              "q3-" + RUN, env=QU_ENV, ok=False)
+    err = osc("--os-compute-api-version", "2.37", "server", "create", "--flavor", FL1,
+              "--image", IMG, "--nic", "none", "q3-" + RUN, env=QU_ENV, ok=False)
     expect("Quota exceeded for instances" in err, err)
     osc("server", "delete", "--wait", *[r["ID"] for r in rows], env=QU_ENV)
 
