@@ -76,7 +76,7 @@ int nb_cmp_server_get_raw(struct nb_tx *tx, const char *id, json_t **out);
  * arrays are stored as JSON) and updated_at.  -ENOENT when absent. */
 int nb_cmp_server_set(struct nb_tx *tx, const char *id, const json_t *changes);
 /* 409 "Instance <id> is locked" unless 'server' is unlocked or the caller
- * is an admin or the one who locked it (Nova's rule). */
+ * is an admin (Nova's check_instance_lock: the owner unlocks first). */
 int nb_cmp_check_locked(struct nb_ctx *ctx, const json_t *server);
 /* 409 with Nova's message "Cannot '<action>' instance <id> while it is in
  * vm_state <vm_state>" (or task_state) unless the server's vm_state is in

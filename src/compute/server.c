@@ -234,15 +234,11 @@ int nb_cmp_server_set(struct nb_tx *tx, const char *id, const json_t *changes)
 
 int nb_cmp_check_locked(struct nb_ctx *ctx, const json_t *server)
 {
-    const char *by = nb_json_str(server, "locked_by");
-
+    /* Nova's check_instance_lock: only an admin acts on a locked server,
+     * whoever locked it (the owner unlocks first) */
     if (!json_integer_value(json_object_get(server, "locked")))
         return 0;
     if (nb_cmp_is_admin(ctx))
-        return 0;
-    /* Nova: the owner may act on a server the owner locked */
-    if (by && strcmp(by, "owner") == 0 &&
-        strcmp(ctx->caller.project.id, nb_json_str(server, "project_id")) == 0)
         return 0;
     return nb_err_set(ctx, 409, "Instance %s is locked",
                       nb_json_str(server, "id"));

@@ -263,8 +263,12 @@ class TestLock(ActionsBase):
         self.act_ok(sid, {"lock": None})         # again: nothing changes
         s = show(sid, token=self.tok, mv="2.73").body["server"]
         self.assertEqual((s["locked"], s["locked_reason"]), (True, None))
+        # the owner's own lock stops the owner too (Nova's check_instance_lock)
+        self.conflict(sid, {"os-stop": None}, "Instance %s is locked" % sid)
         self.act_ok(sid, {"unlock": None})
         self.assertFalse(show(sid, token=self.tok).body["server"]["locked"])
+        self.act_ok(sid, {"os-stop": None})
+        wait_status(sid, "SHUTOFF")
 
     def test_lock_reason_bad_input_400(self):
         sid = self.boot()
