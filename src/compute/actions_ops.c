@@ -43,6 +43,7 @@ int nb_op_end(struct nb_cmp_task *t, int r, const char *err, const json_t *chang
 {
     json_t *set = r == 0 && changes ? json_deep_copy(changes) : json_object();
     enum nb_power p = NB_POWER_NOSTATE;
+    char now[NB_TIME_LEN];
 
     json_object_set_new(set, "task_state", json_null());
     t->drv->power_state(t->virt, t->server_id, &p);
@@ -50,10 +51,11 @@ int nb_op_end(struct nb_cmp_task *t, int r, const char *err, const json_t *chang
     if (r < 0) {
         nb_warn("compute: %s of %s failed: %s", t->op, t->server_id,
                 err ? err : strerror(-r));
+        nb_time_fmt(nb_now_us(), 0, now);
         json_object_set_new(set, "fault",
-                            json_pack("{s:i,s:s,s:s,s:I}", "code", 500, "message",
+                            json_pack("{s:i,s:s,s:s,s:s}", "code", 500, "message",
                                       err ? err : strerror(-r), "details", "",
-                                      "created", (json_int_t)nb_now_us()));
+                                      "created", now));
         if (fail_vm_state)
             json_object_set_new(set, "vm_state", json_string(fail_vm_state));
     }
