@@ -17,16 +17,6 @@
 
 /* ---- shared helpers */
 
-int nb_act_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
-                   const char *why)
-{
-    char *q = nb_json_repr(v);
-    int r = nb_err_set(ctx, 400, "Invalid input for field/attribute %s. Value: %s. %s",
-                       field, q, why);
-    free(q);
-    return r;
-}
-
 static const char *const nb_task_none[] = {"none", NULL};
 
 int nb_act_check(struct nb_act_req *a, const char *action, bool lock,
@@ -157,18 +147,18 @@ static int nb_act_check_reboot(struct nb_act_req *a)
     static const char *const types[] = {"HARD", "Hard", "hard", "SOFT", "Soft", "soft"};
     const json_t *t;
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, "reboot", a->arg, "is not of type 'object'");
+        return nb_cmp_bad_input(a->ctx, "reboot", a->arg, "is not of type 'object'");
     if (json_object_size(a->arg) != (json_object_get(a->arg, "type") ? 1u : 0u)) {
-        return nb_act_invalid(a->ctx, "reboot", a->arg,
+        return nb_cmp_bad_input(a->ctx, "reboot", a->arg,
                               "Additional properties are not allowed");
     }
     t = json_object_get(a->arg, "type");
     if (!t)
-        return nb_act_invalid(a->ctx, "reboot", a->arg, "'type' is a required property");
+        return nb_cmp_bad_input(a->ctx, "reboot", a->arg, "'type' is a required property");
     for (size_t i = 0; json_is_string(t) && i < NB_ARRAY_SIZE(types); i++)
         if (!strcmp(json_string_value(t), types[i]))
             return 0;
-    return nb_act_invalid(a->ctx, "type", t, "is not one of ['HARD', 'Hard', 'hard', "
+    return nb_cmp_bad_input(a->ctx, "type", t, "is not one of ['HARD', 'Hard', 'hard', "
                                              "'SOFT', 'Soft', 'soft']");
 }
 
@@ -208,19 +198,19 @@ static int nb_act_check_lock(struct nb_act_req *a)
     if (a->mv < NB_MV(2, 73) || json_is_null(a->arg))
         return 0;
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, "lock", a->arg, "is not of type 'object', 'null'");
+        return nb_cmp_bad_input(a->ctx, "lock", a->arg, "is not of type 'object', 'null'");
     reason = json_object_get(a->arg, "locked_reason");
     if (json_object_size(a->arg) != (reason ? 1u : 0u))
-        return nb_act_invalid(a->ctx, "lock", a->arg,
+        return nb_cmp_bad_input(a->ctx, "lock", a->arg,
                               "Additional properties are not allowed");
     if (!reason)
         return 0;
     if (!json_is_string(reason))
-        return nb_act_invalid(a->ctx, "locked_reason", reason, "is not of type 'string'");
+        return nb_cmp_bad_input(a->ctx, "locked_reason", reason, "is not of type 'string'");
     if (!json_string_length(reason))
-        return nb_act_invalid(a->ctx, "locked_reason", reason, "is too short");
+        return nb_cmp_bad_input(a->ctx, "locked_reason", reason, "is too short");
     if (nb_act_chars(json_string_value(reason)) > 255)
-        return nb_act_invalid(a->ctx, "locked_reason", reason, "is too long");
+        return nb_cmp_bad_input(a->ctx, "locked_reason", reason, "is too long");
     return 0;
 }
 
@@ -289,16 +279,16 @@ static int nb_act_check_reset(struct nb_act_req *a)
 {
     const json_t *st = json_object_get(a->arg, "state");
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, "os-resetState", a->arg, "is not of type 'object'");
+        return nb_cmp_bad_input(a->ctx, "os-resetState", a->arg, "is not of type 'object'");
     if (!st)
-        return nb_act_invalid(a->ctx, "os-resetState", a->arg,
+        return nb_cmp_bad_input(a->ctx, "os-resetState", a->arg,
                               "'state' is a required property");
     if (json_object_size(a->arg) != 1)
-        return nb_act_invalid(a->ctx, "os-resetState", a->arg,
+        return nb_cmp_bad_input(a->ctx, "os-resetState", a->arg,
                               "Additional properties are not allowed");
     if (!json_is_string(st) || (strcmp(json_string_value(st), "active") &&
                                 strcmp(json_string_value(st), "error")))
-        return nb_act_invalid(a->ctx, "state", st, "is not one of ['active', 'error']");
+        return nb_cmp_bad_input(a->ctx, "state", st, "is not one of ['active', 'error']");
     return 0;
 }
 
@@ -335,22 +325,22 @@ static int nb_act_check_console(struct nb_act_req *a)
     const json_t *len = json_object_get(a->arg, "length");
     long n = 0;
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, "os-getConsoleOutput", a->arg,
+        return nb_cmp_bad_input(a->ctx, "os-getConsoleOutput", a->arg,
                               "is not of type 'object'");
     if (json_object_size(a->arg) != (len ? 1u : 0u))
-        return nb_act_invalid(a->ctx, "os-getConsoleOutput", a->arg,
+        return nb_cmp_bad_input(a->ctx, "os-getConsoleOutput", a->arg,
                               "Additional properties are not allowed");
     if (!len || json_is_null(len))
         return 0;
     if (json_is_integer(len))
         n = (long)json_integer_value(len);
     else if (!json_is_string(len) || nb_str_to_long(json_string_value(len), &n) < 0)
-        return nb_act_invalid(a->ctx, "length", len,
+        return nb_cmp_bad_input(a->ctx, "length", len,
                               json_is_string(len) ? "does not match '^-?[0-9]+$'"
                                                   : "is not of type 'integer', 'string', "
                                                     "'null'");
     if (n < -1)
-        return nb_act_invalid(a->ctx, "length", len, "is less than the minimum of -1");
+        return nb_cmp_bad_input(a->ctx, "length", len, "is less than the minimum of -1");
     return 0;
 }
 

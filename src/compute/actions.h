@@ -4,7 +4,9 @@
 #ifndef NB_COMPUTE_ACTIONS_H
 #define NB_COMPUTE_ACTIONS_H
 
+#include "compute/catalog.h"
 #include "compute/internal.h"
+#include "compute/servers.h"
 
 /* Nova's task states (nova/compute/task_states.py) the actions use. */
 #define NB_TASK_POWERING_OFF "powering-off"
@@ -50,10 +52,6 @@ struct nb_act_req {
     json_t *op_args;                /* its args (owned), or NULL */
 };
 
-/* 400 "Invalid input for field/attribute <field>. Value: <v>. <why>", as
- * Nova's schema validation words it. */
-int nb_act_invalid(struct nb_ctx *ctx, const char *field, const json_t *v,
-                   const char *why);
 /* Moves the server's task_state from what the row says to 'task_state'
  * (compare-and-set on vm_state and task_state, so two requests racing
  * for one server never both pass), 409 when it changed meanwhile. */

@@ -3,7 +3,6 @@
  * (a new flavor, then confirmResize or revertResize).  Nova's checks and
  * messages: nova/api/openstack/compute/servers.py and compute/api.py. */
 #include "compute/actions.h"
-#include "compute/servers.h"
 #include "image/image.h"
 
 #include <arpa/inet.h>
@@ -27,11 +26,11 @@ int nb_act_check_create_image(struct nb_act_req *a)
     static const char *const keys[] = {"name", "metadata", NULL};
     int r;
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, "createImage", a->arg, "is not of type 'object'");
+        return nb_cmp_bad_input(a->ctx, "createImage", a->arg, "is not of type 'object'");
     if ((r = nb_act_only(a, "createImage", keys)) < 0)
         return r;
     if (!json_object_get(a->arg, "name"))
-        return nb_act_invalid(a->ctx, "createImage", a->arg, "'name' is a required property");
+        return nb_cmp_bad_input(a->ctx, "createImage", a->arg, "'name' is a required property");
     if ((r = nb_cmp_name_valid(a->ctx, "name", json_object_get(a->arg, "name"))) < 0)
         return r;
     if (json_object_get(a->arg, "metadata"))
@@ -126,12 +125,6 @@ void nb_act_create_image_undo(struct nb_act_req *a)
 /* ---- rebuild (microversions: 2.19 description, 2.54 key_name, 2.57
  * user_data and no personality, 2.63 trusted_image_certificates) */
 
-static bool nb_act_is_ip(const char *s, bool v6)
-{
-    unsigned char buf[16];
-    return inet_pton(v6 ? AF_INET6 : AF_INET, s, buf) == 1;
-}
-
 static int nb_act_check_rebuild_fields(struct nb_act_req *a)
 {
     const json_t *v;
@@ -140,35 +133,35 @@ static int nb_act_check_rebuild_fields(struct nb_act_req *a)
     if ((v = json_object_get(a->arg, "name")))
         r = nb_cmp_name_valid(a->ctx, "name", v);
     if (r == 0 && (v = json_object_get(a->arg, "description")))
-        r = nb_cmp_description_valid(a->ctx, v);
+        r = nb_cmp_description_check(a->ctx, "description", v, 255);
     if (r == 0 && (v = json_object_get(a->arg, "metadata")))
         r = nb_cmp_metadata_valid(a->ctx, "metadata", v);
     if (r == 0 && (v = json_object_get(a->arg, "adminPass")) && !json_is_string(v))
-        r = nb_act_invalid(a->ctx, "adminPass", v, "is not of type 'string'");
+        r = nb_cmp_bad_input(a->ctx, "adminPass", v, "is not of type 'string'");
     if (r == 0 && (v = json_object_get(a->arg, "preserve_ephemeral")) && !json_is_boolean(v))
-        r = nb_act_invalid(a->ctx, "preserve_ephemeral", v, "is not of type 'boolean'");
+        r = nb_cmp_bad_input(a->ctx, "preserve_ephemeral", v, "is not of type 'boolean'");
     if (r == 0 && (v = json_object_get(a->arg, "OS-DCF:diskConfig")) &&
         !(json_is_string(v) && (!strcmp(json_string_value(v), "AUTO") ||
                                 !strcmp(json_string_value(v), "MANUAL"))))
-        r = nb_act_invalid(a->ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
+        r = nb_cmp_bad_input(a->ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
     if (r == 0 && (v = json_object_get(a->arg, "accessIPv4")) &&
-        !(json_is_string(v) && nb_act_is_ip(json_string_value(v), false)))
-        r = nb_act_invalid(a->ctx, "accessIPv4", v, "is not a 'ipv4'");
+        !(json_is_string(v) && nb_cmp_is_ip(json_string_value(v), AF_INET)))
+        r = nb_cmp_bad_input(a->ctx, "accessIPv4", v, "is not a 'ipv4'");
     if (r == 0 && (v = json_object_get(a->arg, "accessIPv6")) &&
-        !(json_is_string(v) && nb_act_is_ip(json_string_value(v), true)))
-        r = nb_act_invalid(a->ctx, "accessIPv6", v, "is not a 'ipv6'");
+        !(json_is_string(v) && nb_cmp_is_ip(json_string_value(v), AF_INET6)))
+        r = nb_cmp_bad_input(a->ctx, "accessIPv6", v, "is not a 'ipv6'");
     if (r == 0 && (v = json_object_get(a->arg, "key_name")) && !json_is_null(v))
         r = nb_cmp_name_valid(a->ctx, "key_name", v);
     if (r == 0 && (v = json_object_get(a->arg, "user_data")) && !json_is_null(v) &&
         !(json_is_string(v) && json_string_length(v) <= 65535 &&
           nb_cmp_base64_valid(json_string_value(v))))
-        r = nb_act_invalid(a->ctx, "user_data", v, "is not a 'base64'");
+        r = nb_cmp_bad_input(a->ctx, "user_data", v, "is not a 'base64'");
     if (r == 0 && (v = json_object_get(a->arg, "trusted_image_certificates")) &&
         !json_is_null(v) && !json_is_array(v))
-        r = nb_act_invalid(a->ctx, "trusted_image_certificates", v,
+        r = nb_cmp_bad_input(a->ctx, "trusted_image_certificates", v,
                            "is not of type 'array', 'null'");
     if (r == 0 && (v = json_object_get(a->arg, "personality")) && !json_is_array(v))
-        r = nb_act_invalid(a->ctx, "personality", v, "is not of type 'array'");
+        r = nb_cmp_bad_input(a->ctx, "personality", v, "is not of type 'array'");
     return r;
 }
 
@@ -185,7 +178,7 @@ int nb_act_check_rebuild(struct nb_act_req *a)
     int r;
 
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, "rebuild", a->arg, "is not of type 'object'");
+        return nb_cmp_bad_input(a->ctx, "rebuild", a->arg, "is not of type 'object'");
     if ((r = nb_act_only(a, "rebuild", keys)) < 0)
         return r;
     if (a->mv < NB_MV(2, 19))
@@ -204,9 +197,9 @@ int nb_act_check_rebuild(struct nb_act_req *a)
                               "was unexpected)", absent[i]);
     img = json_object_get(a->arg, "imageRef");
     if (!img)
-        return nb_act_invalid(a->ctx, "rebuild", a->arg, "'imageRef' is a required property");
+        return nb_cmp_bad_input(a->ctx, "rebuild", a->arg, "'imageRef' is a required property");
     if (!json_is_string(img) || !nb_uuid_is_dashed(json_string_value(img)))
-        return nb_act_invalid(a->ctx, "imageRef", img, "is not a 'uuid'");
+        return nb_cmp_bad_input(a->ctx, "imageRef", img, "is not a 'uuid'");
     return nb_act_check_rebuild_fields(a);
 }
 
@@ -315,19 +308,19 @@ int nb_act_check_resize(struct nb_act_req *a)
     const json_t *f, *dc;
     int r;
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, "resize", a->arg, "is not of type 'object'");
+        return nb_cmp_bad_input(a->ctx, "resize", a->arg, "is not of type 'object'");
     if ((r = nb_act_only(a, "resize", keys)) < 0)
         return r;
     f = json_object_get(a->arg, "flavorRef");
     if (!f)
-        return nb_act_invalid(a->ctx, "resize", a->arg, "'flavorRef' is a required property");
+        return nb_cmp_bad_input(a->ctx, "resize", a->arg, "'flavorRef' is a required property");
     if (!(json_is_string(f) && json_string_length(f)) && !json_is_integer(f))
-        return nb_act_invalid(a->ctx, "flavorRef", f, json_is_string(f) ? "is too short" :
+        return nb_cmp_bad_input(a->ctx, "flavorRef", f, json_is_string(f) ? "is too short" :
                               "is not of type 'string', 'integer'");
     dc = json_object_get(a->arg, "OS-DCF:diskConfig");
     if (dc && !(json_is_string(dc) && (!strcmp(json_string_value(dc), "AUTO") ||
                                        !strcmp(json_string_value(dc), "MANUAL"))))
-        return nb_act_invalid(a->ctx, "OS-DCF:diskConfig", dc,
+        return nb_cmp_bad_input(a->ctx, "OS-DCF:diskConfig", dc,
                               "is not one of ['AUTO', 'MANUAL']");
     return 0;
 }

@@ -5,7 +5,7 @@
  * Every network call is made outside the compute transaction: the
  * network service writes in its own. */
 #include "compute/actions.h"
-#include "compute/servers.h"
+#include "compute/handlers.h"
 #include "network/network.h"
 
 #include <stdlib.h>
@@ -19,16 +19,16 @@ int nb_act_check_secgroup(struct nb_act_req *a)
     const json_t *name;
     int r;
     if (!json_is_object(a->arg))
-        return nb_act_invalid(a->ctx, field, a->arg, "is not of type 'object'");
+        return nb_cmp_bad_input(a->ctx, field, a->arg, "is not of type 'object'");
     if ((r = nb_cmp_only_keys(a->ctx, field, a->arg, keys)) < 0)
         return r;
     name = json_object_get(a->arg, "name");
     if (!name)
-        return nb_act_invalid(a->ctx, field, a->arg, "'name' is a required property");
+        return nb_cmp_bad_input(a->ctx, field, a->arg, "'name' is a required property");
     if (!json_is_string(name))
-        return nb_act_invalid(a->ctx, "name", name, "is not of type 'string'");
+        return nb_cmp_bad_input(a->ctx, "name", name, "is not of type 'string'");
     if (!json_string_length(name))
-        return nb_act_invalid(a->ctx, "name", name, "is too short");
+        return nb_cmp_bad_input(a->ctx, "name", name, "is too short");
     return 0;
 }
 

@@ -162,9 +162,6 @@ static int nb_agent_report(bool first)
 
 /* ---- tasks */
 
-/* PENDING MERGE: weak until the actions area's table is on main (then
- * this line goes). */
-#pragma weak nb_cmp_action_ops
 
 static const struct nb_cmp_op *nb_agent_op(const char *name)
 {
@@ -532,6 +529,7 @@ int nb_cmp_agent_start(const struct nb_module_env *env)
         nb_agent.drv = NULL;
         return r;
     }
+    nb_cmp_virt_register(nb_cmp_host(), nb_agent.drv, nb_agent.virt);
     nb_agent.busy = nb_map_new(NULL);
     nb_agent.topic = nb_xasprintf("compute.%s", nb_cmp_host());
     nb_agent.build_topic = nb_xasprintf("compute.%s.build", nb_cmp_host());
@@ -573,6 +571,7 @@ void nb_cmp_agent_stop(void)
     nb_bus_unsubscribe(nb_agent.builds);
     nb_bus_unsubscribe(nb_agent.tasks);
     nb_agent.router = nb_agent.builds = nb_agent.tasks = NULL;
+    nb_cmp_virt_register(nb_cmp_host(), NULL, NULL);
     if (nb_agent.drv)
         nb_agent.drv->close(nb_agent.virt);
     nb_agent.drv = NULL;

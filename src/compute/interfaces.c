@@ -118,29 +118,24 @@ int nb_cmp_interface_show(struct nb_req *req)
 
 static const char *const nb_if_vms[] = {NB_VM_ACTIVE, NB_VM_PAUSED, NB_VM_STOPPED, NULL};
 
-static bool nb_if_is_ip(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 static int nb_if_check_ips(struct nb_ctx *ctx, const json_t *ips)
 {
     const json_t *ip = json_array_get(ips, 0), *addr;
     if (!json_is_array(ips))
-        return nb_act_invalid(ctx, "fixed_ips", ips, "is not of type 'array'");
+        return nb_cmp_bad_input(ctx, "fixed_ips", ips, "is not of type 'array'");
     if (json_array_size(ips) != 1)
-        return nb_act_invalid(ctx, "fixed_ips", ips, json_array_size(ips) ?
+        return nb_cmp_bad_input(ctx, "fixed_ips", ips, json_array_size(ips) ?
                               "is too long" : "[] is too short");
     if (!json_is_object(ip))
-        return nb_act_invalid(ctx, "fixed_ips", ip, "is not of type 'object'");
+        return nb_cmp_bad_input(ctx, "fixed_ips", ip, "is not of type 'object'");
     addr = json_object_get(ip, "ip_address");
     if (!addr)
-        return nb_act_invalid(ctx, "fixed_ips", ip, "'ip_address' is a required property");
+        return nb_cmp_bad_input(ctx, "fixed_ips", ip, "'ip_address' is a required property");
     if (json_object_size(ip) != 1)
-        return nb_act_invalid(ctx, "fixed_ips", ip, "Additional properties are not allowed");
-    if (!json_is_string(addr) || !nb_if_is_ip(json_string_value(addr)))
-        return nb_act_invalid(ctx, "ip_address", addr, "is not a 'ip-address'");
+        return nb_cmp_bad_input(ctx, "fixed_ips", ip, "Additional properties are not allowed");
+    if (!json_is_string(addr) || !(nb_cmp_is_ip(json_string_value(addr), AF_INET) ||
+                                    nb_cmp_is_ip(json_string_value(addr), AF_INET6)))
+        return nb_cmp_bad_input(ctx, "ip_address", addr, "is not a 'ip-address'");
     return 0;
 }
 
@@ -162,17 +157,17 @@ static int nb_if_check(struct nb_req *req, const json_t *body, const json_t **at
     if (!*att)
         return 0;
     if (!json_is_object(*att))
-        return nb_act_invalid(ctx, "interfaceAttachment", *att, "is not of type 'object'");
+        return nb_cmp_bad_input(ctx, "interfaceAttachment", *att, "is not of type 'object'");
     json_object_foreach((json_t *)*att, key, v) {
         if (!strcmp(key, "net_id") || !strcmp(key, "port_id")) {
             if (!json_is_string(v) || !nb_uuid_is_dashed(json_string_value(v)))
-                r = nb_act_invalid(ctx, key, v, "is not a 'uuid'");
+                r = nb_cmp_bad_input(ctx, key, v, "is not a 'uuid'");
         } else if (!strcmp(key, "fixed_ips")) {
             r = nb_if_check_ips(ctx, v);
         } else if (!strcmp(key, "tag") && nb_req_mv(req) >= NB_MV(2, 49)) {
             if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > 60 ||
                 strpbrk(json_string_value(v), "/,"))
-                r = nb_act_invalid(ctx, key, v, "does not match '^[^,/]*$'");
+                r = nb_cmp_bad_input(ctx, key, v, "does not match '^[^,/]*$'");
         } else {
             r = nb_err_set(ctx, 400, "Additional properties are not allowed ('%s' was "
                            "unexpected)", key);

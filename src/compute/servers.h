@@ -35,6 +35,19 @@ int nb_cmp_tags_valid(struct nb_ctx *ctx, const char *field, const json_t *tags)
 /* Replaces the tags of server 'id' by 'tags' (an array of strings). */
 int nb_cmp_tags_store(struct nb_tx *tx, const char *id, const json_t *tags);
 
+/* ---- servers_create.c: what rebuild and resize check as create does */
+/* Whether 's' is an address of 'family' (AF_INET, AF_INET6). */
+bool nb_cmp_is_ip(const char *s, int family);
+/* base64 (RFC 4648, padded; line breaks allowed), Nova's 'base64' format. */
+bool nb_cmp_base64_valid(const char *s);
+/* A generated admin password (Nova's utils.generate_password, 12 chars). */
+void nb_cmp_password_new(char out[16]);
+/* The image against the flavor (Nova's _validate_flavor_image_nostatus):
+ * 0, or 400 set. */
+int nb_cmp_image_fits(struct nb_ctx *ctx, const json_t *image, const json_t *flavor);
+/* What a server records of its image (request.image): a new object. */
+json_t *nb_cmp_image_props(const json_t *image);
+
 /* ---- servers.c */
 /* Nova's parameter_types.name: a string of 1..255 printable characters
  * without leading or trailing white space: 0, or 400 set naming 'field'. */

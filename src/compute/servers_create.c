@@ -92,7 +92,7 @@ static int nb_param_count(struct nb_ctx *ctx, const char *field, const json_t *v
     return 0;
 }
 
-static bool nb_is_ip(const char *s, int family)
+bool nb_cmp_is_ip(const char *s, int family)
 {
     unsigned char buf[16];
     return s && inet_pton(family, s, buf) == 1;
@@ -100,7 +100,7 @@ static bool nb_is_ip(const char *s, int family)
 
 /* base64 (RFC 4648, padded; line breaks allowed) as Nova's 'base64'
  * format checks it. */
-static bool nb_base64_valid(const char *s)
+bool nb_cmp_base64_valid(const char *s)
 {
     size_t n = strlen(s), cap = n / 4 * 3 + 3, got = 0;
     unsigned char *buf = nb_xmalloc(cap + 1);
@@ -163,8 +163,8 @@ static int nb_parse_networks(struct nb_ctx *ctx, int mv, struct nb_create *c,
             return nb_cmp_bad_input(ctx, "port", port, "is not a 'uuid'");
         if (json_is_null(port))
             port = NULL;
-        if (ip && (!json_is_string(ip) || (!nb_is_ip(json_string_value(ip), AF_INET) &&
-                                           !nb_is_ip(json_string_value(ip), AF_INET6))))
+        if (ip && (!json_is_string(ip) || (!nb_cmp_is_ip(json_string_value(ip), AF_INET) &&
+                                           !nb_cmp_is_ip(json_string_value(ip), AF_INET6))))
             return nb_cmp_bad_input(ctx, "fixed_ip", ip, "is not valid under any of the "
                                   "given schemas");
         if (tag && nb_cmp_tag_valid(ctx, tag) < 0)
@@ -245,7 +245,7 @@ static int nb_parse_bdms(struct nb_ctx *ctx, struct nb_create *c, const json_t *
 }
 
 /* A generated admin password (Nova's utils.generate_password, length 12). */
-static void nb_gen_password(char out[16])
+void nb_cmp_password_new(char out[16])
 {
     static const char set[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     unsigned char rnd[12];
@@ -335,7 +335,7 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
     if (v)
         c->admin_pass = json_string_value(v);
     else {
-        nb_gen_password(c->pass_buf);
+        nb_cmp_password_new(c->pass_buf);
         c->admin_pass = c->pass_buf;
     }
 
@@ -352,11 +352,11 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
                                      strcmp(json_string_value(v), "MANUAL"))))
         return nb_cmp_bad_input(ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
     v = json_object_get(s, "accessIPv4");
-    if (v && (!json_is_string(v) || !nb_is_ip(json_string_value(v), AF_INET)))
+    if (v && (!json_is_string(v) || !nb_cmp_is_ip(json_string_value(v), AF_INET)))
         return nb_cmp_bad_input(ctx, "accessIPv4", v, "is not a 'ipv4'");
     c->access_v4 = nb_json_str(s, "accessIPv4");
     v = json_object_get(s, "accessIPv6");
-    if (v && (!json_is_string(v) || !nb_is_ip(json_string_value(v), AF_INET6)))
+    if (v && (!json_is_string(v) || !nb_cmp_is_ip(json_string_value(v), AF_INET6)))
         return nb_cmp_bad_input(ctx, "accessIPv6", v, "is not a 'ipv6'");
     c->access_v6 = nb_json_str(s, "accessIPv6");
 
@@ -406,7 +406,7 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
         return nb_cmp_bad_input(ctx, "user_data", v, "is not of type 'string'");
     if (v && strlen(json_string_value(v)) > 65535)
         return nb_cmp_bad_input(ctx, "user_data", v, "is too long");
-    if (v && !nb_base64_valid(json_string_value(v)))
+    if (v && !nb_cmp_base64_valid(json_string_value(v)))
         return nb_cmp_bad_input(ctx, "user_data", v, "is not a 'base64'");
     c->user_data = nb_json_str(s, "user_data");
 
@@ -561,19 +561,24 @@ static int nb_create_image(struct nb_ctx *ctx, struct nb_create *c)
     status = nb_json_str(c->image, "status");
     if (!status || strcmp(status, "active") != 0)
         return nb_err_set(ctx, 400, "Image %s is not active.", c->image_ref);
-    json_object_set_new(c->request, "image", json_pack(
-        "{s:s,s:O?,s:I,s:I,s:O?,s:O?,s:O?}", "id", c->image_ref,
-        "name", json_object_get(c->image, "name"),
-        "min_disk", json_integer_value(json_object_get(c->image, "min_disk")),
-        "min_ram", json_integer_value(json_object_get(c->image, "min_ram")),
-        "size", json_object_get(c->image, "size"),
-        "disk_format", json_object_get(c->image, "disk_format"),
-        "container_format", json_object_get(c->image, "container_format")));
+    json_object_set_new(c->request, "image", nb_cmp_image_props(c->image));
     return 0;
 }
 
+json_t *nb_cmp_image_props(const json_t *image)
+{
+    return json_pack("{s:O?,s:O?,s:I,s:I,s:O?,s:O?,s:O?}",
+                     "id", json_object_get(image, "id"),
+                     "name", json_object_get(image, "name"),
+                     "min_disk", json_integer_value(json_object_get(image, "min_disk")),
+                     "min_ram", json_integer_value(json_object_get(image, "min_ram")),
+                     "size", json_object_get(image, "size"),
+                     "disk_format", json_object_get(image, "disk_format"),
+                     "container_format", json_object_get(image, "container_format"));
+}
+
 /* The image against the flavor (Nova's _validate_flavor_image_nostatus). */
-static int nb_create_image_fits(struct nb_ctx *ctx, const json_t *image,
+int nb_cmp_image_fits(struct nb_ctx *ctx, const json_t *image,
                                 const json_t *flavor)
 {
     int64_t ram = json_integer_value(json_object_get(flavor, "ram"));
@@ -816,7 +821,7 @@ static int nb_create_commit(struct nb_req *req, struct nb_create *c, const char 
         r = nb_err_set(ctx, 400, "Flavor %s could not be found.", c->flavor_ref);
         goto out;
     }
-    if ((r = nb_create_image_fits(ctx, c->image, flavor)) < 0)
+    if ((r = nb_cmp_image_fits(ctx, c->image, flavor)) < 0)
         goto out;
     if ((r = nb_create_destination(req, tx, c)) < 0)
         goto out;
