@@ -155,6 +155,7 @@ class BadCreate(ServerTestCase):
         self.refused(400, security_groups="default")
         self.refused(400, security_groups=[{"name": ""}])
         self.refused(400, security_groups=[{"nom": "x"}])
+        self.refused(400, "Security group", security_groups=[{"name": uniq("nosg")}])
         self.refused(400, availability_zone="no-such-zone")
         self.refused(400, availability_zone="")
         self.refused(400, description="d")                  # before 2.19
@@ -177,6 +178,14 @@ class BadCreate(ServerTestCase):
         self.refused(400, body=dict(self.body(), **{"os:scheduler_hints": {"group": "x"}}))
         self.refused(400, "group", body=dict(self.body(), **{"os:scheduler_hints": {
             "group": str(uuid.uuid4())}}))
+
+    def test_personality(self):
+        f = {"path": "/etc/x", "contents": B64}
+        self.refused(403, "Personality", personality=[f] * 6, mv="2.56")
+        self.refused(400, personality=[{"path": "/x", "contents": "!!"}], mv="2.56")
+        self.refused(400, personality=[{"path": "/x"}], mv="2.56")
+        self.refused(400, personality=[{"path": "x" * 256, "contents": B64}], mv="2.56")
+        self.refused(400, personality="x", mv="2.56")
 
     def test_forced_host_is_admin_only(self):
         self.refused(403, availability_zone="nova:somehost")
