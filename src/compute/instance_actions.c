@@ -82,7 +82,7 @@ static int nb_ia_query_time(struct nb_req *req, const char *key, int64_t *out)
 struct nb_ia_keys {
     struct nb_req *req;
     int bad;
-    const char *key;
+    char key[64];
 };
 
 static void nb_ia_check_key(void *arg, const char *k, const char *v)
@@ -93,7 +93,7 @@ static void nb_ia_check_key(void *arg, const char *k, const char *v)
     if (strcmp(k, "limit") && strcmp(k, "marker") && strcmp(k, "changes-since") &&
         (mv < NB_MV(2, 66) || strcmp(k, "changes-before")) && !a->bad) {
         a->bad = 1;
-        a->key = k;
+        snprintf(a->key, sizeof(a->key), "%s", k);
     }
 }
 
@@ -115,7 +115,7 @@ int nb_cmp_instance_actions_index(struct nb_req *req)
     if ((r = nb_ia_server(req, tx, "os_compute_api:os-instance-actions:list", &s)) < 0)
         goto out;
     if (paging) {
-        struct nb_ia_keys k = {req, 0, NULL};
+        struct nb_ia_keys k = {req, 0, ""};
         nb_req_query_each(req, nb_ia_check_key, &k);
         if (k.bad) {
             r = nb_err_set(ctx, 400, "Invalid input for query parameters %s. Additional "

@@ -7,6 +7,16 @@
 #include "compute/catalog.h"
 
 /* ---- servers_view.c */
+/* What the caller may see of a server (policy), decided once per server,
+ * or once for a whole list ('server' NULL: no target, as Nova's detail). */
+struct nb_cmp_view_perms {
+    bool extra_specs, extended_attrs, host_status;
+};
+void nb_cmp_view_perms_of(struct nb_req *req, const json_t *server,
+                          struct nb_cmp_view_perms *p);
+/* nb_cmp_server_view with the permissions given. */
+json_t *nb_cmp_server_view_as(struct nb_req *req, struct nb_tx *tx, const json_t *server,
+                              enum nb_cmp_view view, const struct nb_cmp_view_perms *p);
 /* Nova's isotime of a µs value (null when not an integer): a new value. */
 json_t *nb_cmp_isotime(const json_t *us);
 /* The "addresses" of 'server' (only network 'only_net' when not NULL;

@@ -36,6 +36,7 @@ struct nb_create {
     const char *group;          /* scheduler_hints.group */
     const char *networks_enum;  /* "auto"/"none" (2.37) or NULL */
     const json_t *networks;     /* the list as given, or NULL */
+    const json_t *personality;  /* as given (before 2.57), or NULL */
 };
 
 static void nb_create_free(struct nb_create *c)
@@ -244,6 +245,65 @@ static int nb_parse_bdms(struct nb_ctx *ctx, struct nb_create *c, const json_t *
     return 0;
 }
 
+/* personality (before 2.57): [{"path", "contents" (base64)}], kept in the
+ * request for the agent (config drive); counted against the quotas at
+ * commit. */
+static int nb_parse_personality(struct nb_ctx *ctx, struct nb_create *c, const json_t *v)
+{
+    static const char *const keys[] = {"path", "contents", NULL};
+    const json_t *f;
+    size_t i;
+
+    if (!json_is_array(v))
+        return nb_cmp_bad_input(ctx, "personality", v, "is not of type 'array'");
+    json_array_foreach(v, i, f) {
+        const json_t *path = json_object_get(f, "path");
+        const json_t *data = json_object_get(f, "contents");
+        if (!json_is_object(f))
+            return nb_cmp_bad_input(ctx, "personality", f, "is not of type 'object'");
+        if (nb_cmp_only_keys(ctx, "personality", f, keys) < 0)
+            return -EINVAL;
+        if (!json_is_string(path) || strlen(json_string_value(path)) > 255)
+            return nb_cmp_bad_input(ctx, "path", path ? path : f, "is not a valid path");
+        if (!json_is_string(data) || !nb_base64_valid(json_string_value(data)))
+            return nb_cmp_bad_input(ctx, "contents", data ? data : f, "is not a 'base64'");
+    }
+    c->personality = v;
+    return 0;
+}
+
+/* The personality files against the project's injected_files quotas
+ * (Nova's 403 OnsetFile*LimitExceeded). */
+static int nb_create_personality_quota(struct nb_ctx *ctx, struct nb_tx *tx,
+                                       const struct nb_create *c)
+{
+    int64_t files = -1, bytes = -1, path_len = -1;
+    const json_t *f;
+    size_t i;
+    int r;
+
+    if (!c->personality)
+        return 0;
+    if ((r = nb_cmp_quota_limit(tx, ctx->caller.project.id, "injected_files", &files)) < 0 ||
+        (r = nb_cmp_quota_limit(tx, ctx->caller.project.id, "injected_file_content_bytes",
+                                &bytes)) < 0 ||
+        (r = nb_cmp_quota_limit(tx, ctx->caller.project.id, "injected_file_path_bytes",
+                                &path_len)) < 0)
+        return r;
+    if (files >= 0 && (int64_t)json_array_size(c->personality) > files)
+        return nb_err_set(ctx, 403, "Personality file limit exceeded");
+    json_array_foreach(c->personality, i, f) {
+        size_t len = strlen(nb_json_str(f, "contents"));
+        if (path_len >= 0 && (int64_t)strlen(nb_json_str(f, "path")) > path_len)
+            return nb_err_set(ctx, 403, "Personality file path exceeds maximum %lld",
+                              (long long)path_len);
+        if (bytes >= 0 && (int64_t)(len / 4 * 3) > bytes)
+            return nb_err_set(ctx, 403, "Personality file content exceeds maximum %lld",
+                              (long long)bytes);
+    }
+    return 0;
+}
+
 /* A generated admin password (Nova's utils.generate_password, length 12). */
 void nb_cmp_password_new(char out[16])
 {
@@ -421,8 +481,8 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
     c->tags = v ? json_deep_copy(v) : json_array();
 
     v = json_object_get(s, "personality");
-    if (v && !json_is_array(v))
-        return nb_cmp_bad_input(ctx, "personality", v, "is not of type 'array'");
+    if (v && (r = nb_parse_personality(ctx, c, v)) < 0)
+        return r;
     v = json_object_get(s, "trusted_image_certificates");
     if (v && !json_is_null(v))
         return nb_err_set(ctx, 400, "Image certificate validation is not supported.");
@@ -478,6 +538,8 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
         json_object_set(c->request, "block_device_mapping_v2", (json_t *)v);
     if (nb_json_str(s, "OS-DCF:diskConfig"))
         json_object_set(c->request, "disk_config", json_object_get(s, "OS-DCF:diskConfig"));
+    if (c->personality)
+        json_object_set(c->request, "personality", (json_t *)c->personality);
     if (c->az)
         json_object_set_new(c->request, "availability_zone", json_string(c->az));
     return 0;
@@ -722,6 +784,32 @@ out:
     return r;
 }
 
+/* Each security group asked (by name or id) exists for the caller; the
+ * default one is made on first use by the network service. */
+static int nb_create_secgroups(struct nb_ctx *ctx, struct nb_create *c)
+{
+    const json_t *g;
+    size_t i;
+
+    json_array_foreach(json_object_get(c->request, "security_groups"), i, g) {
+        struct nb_ctx tmp = *ctx;
+        char *id = NULL;
+        int r;
+        if (strcmp(json_string_value(g), "default") == 0)
+            continue;
+        tmp.err_status = 0;
+        r = nb_network_secgroup_id(&tmp, json_string_value(g), &id);
+        free(id);
+        if (r == -EEXIST)
+            return nb_err_set(ctx, 409, "Multiple security groups found matching '%s'. "
+                              "Use an ID to be more specific.", json_string_value(g));
+        if (r < 0)
+            return nb_err_set(ctx, 400, "Security group %s not found.",
+                              json_string_value(g));
+    }
+    return 0;
+}
+
 /* Nova's sanitize_hostname. */
 static char *nb_hostname_of(const char *name, const char *id)
 {
@@ -841,7 +929,7 @@ static int nb_create_commit(struct nb_req *req, struct nb_create *c, const char 
     }
     r = nb_cmp_metadata_quota(ctx, tx, ctx->caller.project.id,
                               json_object_size(c->metadata));
-    if (r < 0)
+    if (r < 0 || (r = nb_create_personality_quota(ctx, tx, c)) < 0)
         goto out;
     one.cores = json_integer_value(json_object_get(flavor, "vcpus"));
     one.ram = json_integer_value(json_object_get(flavor, "ram"));
@@ -888,6 +976,8 @@ int nb_cmp_servers_create(struct nb_req *req)
     if ((r = nb_create_image(ctx, &c)) < 0)
         goto out;
     if ((r = nb_create_networks(ctx, &c)) < 0)
+        goto out;
+    if ((r = nb_create_secgroups(ctx, &c)) < 0)
         goto out;
     {
         unsigned char rnd[8];

@@ -552,6 +552,40 @@ static bool nb_list_match(struct nb_list *l, struct nb_tx *tx, json_t *row)
     return true;
 }
 
+/* The tags of every server of 'items' in one query, set as their "tags"
+ * (rows the tag filters already loaded keep theirs). */
+static void nb_list_tags(struct nb_tx *tx, json_t *items)
+{
+    struct nb_sql q = {0};
+    struct nb_stmt *st = NULL;
+    struct nb_map *by_id = nb_map_new(NULL);
+    json_t *row;
+    size_t i, n = 0;
+
+    nb_sql_add(&q, "SELECT instance_id, tag FROM cmp_instance_tags WHERE instance_id IN (");
+    json_array_foreach(items, i, row) {
+        json_t *tags;
+        if (json_is_array(json_object_get(row, "tags")))
+            continue;
+        tags = json_array();
+        json_object_set_new(row, "tags", tags);
+        nb_map_set(by_id, nb_json_str(row, "id"), tags);
+        nb_sql_add(&q, n++ ? ", ?" : "?");
+        nb_sql_text(&q, nb_json_str(row, "id"));
+    }
+    nb_sql_add(&q, ") ORDER BY instance_id, tag");
+    if (n && nb_tx_query_sql(tx, &st, &q) == 0) {
+        while (nb_stmt_next(st) > 0) {
+            void *tags;
+            if (nb_map_find(by_id, nb_stmt_text(st, 0), &tags))
+                json_array_append_new(tags, json_string(nb_stmt_text(st, 1)));
+        }
+    }
+    nb_stmt_done(st);
+    nb_sql_free(&q);
+    nb_map_free(by_id);
+}
+
 static int nb_servers_list(struct nb_req *req, bool detail)
 {
     struct nb_list l = {0};
@@ -630,9 +664,13 @@ static int nb_servers_list(struct nb_req *req, bool detail)
         goto out;
 render:
     body = json_object();
+    if (detail && l.mv >= NB_MV(2, 26))
+        nb_list_tags(tx, items);
     {
         json_t *out = json_array(), *row;
+        struct nb_cmp_view_perms perms;
         size_t n;
+        nb_cmp_view_perms_of(req, NULL, &perms);
         json_array_foreach(items, n, row) {
             const char *host = nb_json_str(row, "host");
             if (detail && host && l.mv >= NB_MV(2, 16)) {
@@ -643,8 +681,8 @@ render:
                 }
                 json_object_set_new(row, "_host_status", json_string(hs));
             }
-            json_array_append_new(out, nb_cmp_server_view(
-                req, tx, row, detail ? NB_CMP_VIEW_DETAIL : NB_CMP_VIEW_BASIC));
+            json_array_append_new(out, nb_cmp_server_view_as(
+                req, tx, row, detail ? NB_CMP_VIEW_DETAIL : NB_CMP_VIEW_BASIC, &perms));
             last = nb_json_str(row, "id");
         }
         json_object_set_new(body, "servers", out);

@@ -213,13 +213,18 @@ static void nb_view_secgroups(json_t *s, const json_t *server)
     json_object_set_new(s, "security_groups", list);
 }
 
-static bool nb_can(struct nb_req *req, const char *rule, const json_t *server)
+void nb_cmp_view_perms_of(struct nb_req *req, const json_t *server,
+                          struct nb_cmp_view_perms *p)
 {
-    json_t *t = json_pack("{s:{s:s?}}", "target", "project_id",
-                          nb_json_str(server, "project_id"));
-    bool ok = nb_policy_allows(nb_req_ctx(req), rule, t);
+    struct nb_ctx *ctx = nb_req_ctx(req);
+    json_t *t = server ? json_pack("{s:{s:s?}}", "target", "project_id",
+                                   nb_json_str(server, "project_id")) : NULL;
+    p->extra_specs = nb_policy_allows(ctx, "os_compute_api:servers:show:flavor-extra-specs",
+                                      t);
+    p->extended_attrs = nb_policy_allows(ctx, "os_compute_api:os-extended-server-attributes",
+                                         t);
+    p->host_status = nb_policy_allows(ctx, "os_compute_api:servers:show:host_status", t);
     json_decref(t);
-    return ok;
 }
 
 /* The admin attributes (os-extended-server-attributes). */
@@ -265,6 +270,14 @@ static json_t *nb_str_or(const json_t *server, const char *key, const char *def)
 json_t *nb_cmp_server_view(struct nb_req *req, struct nb_tx *tx,
                            const json_t *server, enum nb_cmp_view view)
 {
+    struct nb_cmp_view_perms p;
+    nb_cmp_view_perms_of(req, server, &p);
+    return nb_cmp_server_view_as(req, tx, server, view, &p);
+}
+
+json_t *nb_cmp_server_view_as(struct nb_req *req, struct nb_tx *tx, const json_t *server,
+                              enum nb_cmp_view view, const struct nb_cmp_view_perms *p)
+{
     int mv = nb_req_mv(req);
     const char *id = nb_json_str(server, "id");
     const char *image = nb_json_str(server, "image_ref");
@@ -296,8 +309,7 @@ json_t *nb_cmp_server_view(struct nb_req *req, struct nb_tx *tx,
     json_object_set_new(s, "image", image && *image ?
                         nb_bookmark(req, "images", image) : json_string(""));
     json_object_set_new(s, "flavor", nb_view_flavor(
-        req, server, mv >= NB_MV(2, 47) &&
-        nb_can(req, "os_compute_api:servers:show:flavor-extra-specs", server)));
+        req, server, mv >= NB_MV(2, 47) && p->extra_specs));
     json_object_set_new(s, "created", nb_cmp_isotime(json_object_get(server, "created_at")));
     json_object_set_new(s, "updated", nb_cmp_isotime(json_object_get(server, "updated_at")));
     /* Nova hides the addresses while the server builds */
@@ -329,7 +341,7 @@ json_t *nb_cmp_server_view(struct nb_req *req, struct nb_tx *tx,
         json_object_set_new(s, "OS-SRV-USG:terminated_at",
                             nb_naive_time(json_object_get(server, "terminated_at")));
         nb_view_secgroups(s, server);
-        if (nb_can(req, "os_compute_api:os-extended-server-attributes", server))
+        if (p->extended_attrs)
             nb_view_extended_attrs(req, s, server, view != NB_CMP_VIEW_REBUILD);
         json_object_set_new(s, "OS-EXT-STS:task_state", json_is_string(
             json_object_get(server, "task_state")) ?
@@ -342,8 +354,7 @@ json_t *nb_cmp_server_view(struct nb_req *req, struct nb_tx *tx,
     if (mv >= NB_MV(2, 9))
         json_object_set_new(s, "locked", json_boolean(
             json_integer_value(json_object_get(server, "locked")) != 0));
-    if (mv >= NB_MV(2, 16) && all &&
-        nb_can(req, "os_compute_api:servers:show:host_status", server)) {
+    if (mv >= NB_MV(2, 16) && all && p->host_status) {
         const char *hs = nb_json_str(server, "_host_status");
         json_object_set_new(s, "host_status", json_string(
             hs ? hs : nb_cmp_host_status(tx, nb_json_str(server, "host"))));

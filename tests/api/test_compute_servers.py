@@ -113,6 +113,17 @@ class TestCreateShow(ServerTestCase):
         r = cget("/servers/" + s["id"], mv="2.3")
         self.assertEqual(r.body["server"]["OS-EXT-SRV-ATTR:user_data"], ud)
 
+    def test_personality_and_security_groups(self):
+        from netlib import npost
+        r = npost("/security-groups", {"security_group": {"name": uniq("sg")}},
+                  token=self.token)
+        self.assertStatus(r, 201)
+        sg = r.body["security_group"]["name"]
+        files = [{"path": "/f%d" % i, "contents": base64.b64encode(b"x").decode()}
+                 for i in range(5)]
+        s = self.create(mv="2.56", personality=files, security_groups=[{"name": sg}])
+        self.assertEqual(s["security_groups"], [{"name": sg}])
+
     def test_key_name(self):
         r = cpost("/os-keypairs", {"keypair": {"name": uniq("kp")}}, token=self.token)
         self.assertStatus(r, 200)
