@@ -190,3 +190,46 @@ int64_t nb_cmp_row_int(const json_t *row, const char *key)
     const char *s = nb_json_str(row, key);
     return s ? strtoll(s, NULL, 10) : 0;
 }
+
+int nb_cmp_commit_reply(struct nb_req *req, struct nb_tx *tx, int r, const char *key,
+                        json_t *obj)
+{
+    if (r < 0) {
+        nb_tx_rollback(tx);
+        json_decref(obj);
+        return r;
+    }
+    r = nb_tx_commit(tx);
+    if (r < 0) {
+        json_decref(obj);
+        return r;
+    }
+    return nb_reply_json(req, 200, json_pack("{s:o}", key, obj));
+}
+
+int nb_cmp_commit_empty(struct nb_req *req, struct nb_tx *tx, int r, int status)
+{
+    if (r < 0) {
+        nb_tx_rollback(tx);
+        return r;
+    }
+    r = nb_tx_commit(tx);
+    return r < 0 ? r : nb_reply_empty(req, status);
+}
+
+const json_t *nb_cmp_wrapped(struct nb_req *req, const char *key)
+{
+    json_t *body = nb_req_json(req);
+    const json_t *v;
+    char *why;
+    if (!body)
+        return NULL;
+    v = json_object_get(body, key);
+    if (json_is_object(v))
+        return v;
+    why = v ? nb_xstrdup("is not of type 'object'")
+            : nb_xasprintf("'%s' is a required property", key);
+    nb_cmp_bad_input(nb_req_ctx(req), v ? key : "", v ? v : body, why);
+    free(why);
+    return NULL;
+}
