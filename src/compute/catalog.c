@@ -16,6 +16,16 @@ int nb_cmp_bad_input(struct nb_ctx *ctx, const char *path, const json_t *v,
     return r;
 }
 
+int nb_cmp_bad_key(struct nb_ctx *ctx, const char *path, const json_t *obj,
+                   const char *key)
+{
+    char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
+                             " unexpected)", key);
+    int r = nb_cmp_bad_input(ctx, path, obj, why);
+    free(why);
+    return r;
+}
+
 struct nb_cmp_qcheck {
     const char *const *allowed;
     char *bad;                      /* a copy: keys are borrowed for the call */

@@ -10,6 +10,10 @@
 int nb_cmp_bad_input(struct nb_ctx *ctx, const char *path, const json_t *v,
                      const char *why);
 
+/* The same for an unknown attribute 'key' of object 'obj'. */
+int nb_cmp_bad_key(struct nb_ctx *ctx, const char *path, const json_t *obj,
+                   const char *key);
+
 /* 400 for a query parameter not in the NULL-terminated 'allowed' list, from
  * microversion 2.75 on (earlier ones ignore extras, as Nova). */
 int nb_cmp_query_strict(struct nb_req *req, const char *const *allowed);

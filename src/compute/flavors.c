@@ -438,11 +438,7 @@ static int nb_cmp_flavor_parse(struct nb_req *req, const json_t *f,
         if (strcmp(k, "description") == 0 && nb_req_mv(req) < NB_MV(2, 55))
             known = false;
         if (!known) {
-            char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                     " unexpected)", k);
-            r = nb_cmp_bad_input(ctx, "flavor", f, why);
-            free(why);
-            return r;
+            return nb_cmp_bad_key(ctx, "flavor", f, k);
         }
     }
     v = json_object_get(f, "name");

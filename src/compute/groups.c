@@ -243,11 +243,7 @@ static int nb_cmp_group_parse(struct nb_req *req, const json_t *sg, const char *
             (mv < NB_MV(2, 64) && strcmp(k, "policies") == 0) ||
             (mv >= NB_MV(2, 64) && (strcmp(k, "policy") == 0 || strcmp(k, "rules") == 0)))
             continue;
-        char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                 " unexpected)", k);
-        int r = nb_cmp_bad_input(ctx, "server_group", sg, why);
-        free(why);
-        return r;
+        return nb_cmp_bad_key(ctx, "server_group", sg, k);
     }
     if (!json_is_string(name) || !*json_string_value(name) ||
         strlen(json_string_value(name)) > 255 ||

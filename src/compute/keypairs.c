@@ -349,11 +349,7 @@ static int nb_cmp_keypair_parse(struct nb_req *req, const json_t *kp)
             (strcmp(k, "type") == 0 && mv >= NB_MV(2, 2)) ||
             (strcmp(k, "user_id") == 0 && mv >= NB_MV(2, 10)))
             continue;
-        char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                 " unexpected)", k);
-        int r = nb_cmp_bad_input(ctx, "keypair", kp, why);
-        free(why);
-        return r;
+        return nb_cmp_bad_key(ctx, "keypair", kp, k);
     }
     if (!name)
         return nb_cmp_bad_input(ctx, "keypair", kp, "'name' is a required property");

@@ -181,11 +181,7 @@ static int nb_cmp_quota_parse(struct nb_req *req, const char *wrapper, const jso
         /* classes accept the server group keys before 2.50 (not shown) */
         if (!q || (!nb_cmp_qres_shown(q, mv, classes) &&
                    !(classes && (q->flags & NB_CMP_Q_GROUPS)))) {
-            char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                     " unexpected)", k);
-            r = nb_cmp_bad_input(ctx, wrapper, in, why);
-            free(why);
-            return r;
+            return nb_cmp_bad_key(ctx, wrapper, in, k);
         }
         /* null, "" and false are skipped, as Nova does */
         if (json_is_null(v) || json_is_false(v) ||
