@@ -361,12 +361,7 @@ int nb_cmp_aggregate_delete(struct nb_req *req)
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM cmp_aggregates WHERE id = ?", "i", id);
     json_decref(a);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    return r < 0 ? r : nb_reply_empty(req, 200);
+    return nb_cmp_commit_empty(req, tx, r, 200);
 }
 
 /* add_host / remove_host: {"host": "<name>"}, the host a compute service's. */

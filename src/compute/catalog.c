@@ -16,6 +16,16 @@ int nb_cmp_bad_input(struct nb_ctx *ctx, const char *path, const json_t *v,
     return r;
 }
 
+int nb_cmp_bad_key(struct nb_ctx *ctx, const char *path, const json_t *obj,
+                   const char *key)
+{
+    char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
+                             " unexpected)", key);
+    int r = nb_cmp_bad_input(ctx, path, obj, why);
+    free(why);
+    return r;
+}
+
 struct nb_cmp_qcheck {
     const char *const *allowed;
     char *bad;                      /* a copy: keys are borrowed for the call */
@@ -189,4 +199,47 @@ int64_t nb_cmp_row_int(const json_t *row, const char *key)
 {
     const char *s = nb_json_str(row, key);
     return s ? strtoll(s, NULL, 10) : 0;
+}
+
+int nb_cmp_commit_reply(struct nb_req *req, struct nb_tx *tx, int r, const char *key,
+                        json_t *obj)
+{
+    if (r < 0) {
+        nb_tx_rollback(tx);
+        json_decref(obj);
+        return r;
+    }
+    r = nb_tx_commit(tx);
+    if (r < 0) {
+        json_decref(obj);
+        return r;
+    }
+    return nb_reply_json(req, 200, json_pack("{s:o}", key, obj));
+}
+
+int nb_cmp_commit_empty(struct nb_req *req, struct nb_tx *tx, int r, int status)
+{
+    if (r < 0) {
+        nb_tx_rollback(tx);
+        return r;
+    }
+    r = nb_tx_commit(tx);
+    return r < 0 ? r : nb_reply_empty(req, status);
+}
+
+const json_t *nb_cmp_wrapped(struct nb_req *req, const char *key)
+{
+    json_t *body = nb_req_json(req);
+    const json_t *v;
+    char *why;
+    if (!body)
+        return NULL;
+    v = json_object_get(body, key);
+    if (json_is_object(v))
+        return v;
+    why = v ? nb_xstrdup("is not of type 'object'")
+            : nb_xasprintf("'%s' is a required property", key);
+    nb_cmp_bad_input(nb_req_ctx(req), v ? key : "", v ? v : body, why);
+    free(why);
+    return NULL;
 }

@@ -10,6 +10,10 @@
 int nb_cmp_bad_input(struct nb_ctx *ctx, const char *path, const json_t *v,
                      const char *why);
 
+/* The same for an unknown attribute 'key' of object 'obj'. */
+int nb_cmp_bad_key(struct nb_ctx *ctx, const char *path, const json_t *obj,
+                   const char *key);
+
 /* 400 for a query parameter not in the NULL-terminated 'allowed' list, from
  * microversion 2.75 on (earlier ones ignore extras, as Nova). */
 int nb_cmp_query_strict(struct nb_req *req, const char *const *allowed);
@@ -29,6 +33,18 @@ int nb_cmp_quota_get(struct nb_tx *tx, const char *project_id,
                      const char *user_id, const char *resource, int64_t *out);
 /* The quota lock row of the project (written first by every check). */
 int nb_cmp_quota_lock(struct nb_tx *tx, const char *project_id);
+
+/* Ends a write transaction and the request: with r < 0 rolls back and
+ * returns r; else commits and replies 200 {key: obj}.  Takes 'obj' (may
+ * be NULL when r < 0) and 'tx' in every case. */
+int nb_cmp_commit_reply(struct nb_req *req, struct nb_tx *tx, int r, const char *key,
+                        json_t *obj);
+
+/* The same ending with an empty reply of 'status'. */
+int nb_cmp_commit_empty(struct nb_req *req, struct nb_tx *tx, int r, int status);
+/* The object under 'key' of the request's JSON body (borrowed), or NULL
+ * with Nova's 400 set. */
+const json_t *nb_cmp_wrapped(struct nb_req *req, const char *key);
 
 /* Nova's quota resources, in a table ended by a NULL name. */
 enum {

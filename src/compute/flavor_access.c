@@ -192,12 +192,7 @@ int nb_cmp_spec_delete(struct nb_req *req)
     if (r == 0)
         r = nb_cmp_specs_save(tx, nb_req_param(req, 0), specs);
     json_decref(specs);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    return r < 0 ? r : nb_reply_empty(req, 200);
+    return nb_cmp_commit_empty(req, tx, r, 200);
 }
 
 /* ---- os-flavor-access */

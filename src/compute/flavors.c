@@ -397,6 +397,20 @@ int nb_cmp_description_check(struct nb_ctx *ctx, const char *path, const json_t 
     return 0;
 }
 
+/* Ends a create or update of flavor 'id': commits and replies its view,
+ * or rolls back when r < 0.  Takes 'tx'. */
+static int nb_cmp_flavor_finish(struct nb_req *req, struct nb_tx *tx, int r,
+                                const char *id)
+{
+    json_t *row = NULL, *view = NULL;
+    if (r == 0)
+        r = nb_cmp_flavor_load(nb_req_ctx(req), tx, id, false, &row);
+    if (r == 0)
+        view = nb_cmp_flavor_view(req, row, true);
+    json_decref(row);
+    return nb_cmp_commit_reply(req, tx, r, "flavor", view);
+}
+
 struct nb_cmp_flavor_new {
     char id[256];
     const char *name, *description;
@@ -424,11 +438,7 @@ static int nb_cmp_flavor_parse(struct nb_req *req, const json_t *f,
         if (strcmp(k, "description") == 0 && nb_req_mv(req) < NB_MV(2, 55))
             known = false;
         if (!known) {
-            char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                     " unexpected)", k);
-            r = nb_cmp_bad_input(ctx, "flavor", f, why);
-            free(why);
-            return r;
+            return nb_cmp_bad_key(ctx, "flavor", f, k);
         }
     }
     v = json_object_get(f, "name");
@@ -480,80 +490,50 @@ static int nb_cmp_flavor_parse(struct nb_req *req, const json_t *f,
 int nb_cmp_flavor_create(struct nb_req *req)
 {
     struct nb_ctx *ctx = nb_req_ctx(req);
-    json_t *body = nb_req_json(req), *f, *row = NULL;
+    const json_t *f = nb_cmp_wrapped(req, "flavor");
     struct nb_cmp_flavor_new n = {0};
     struct nb_tx *tx = NULL;
     int64_t now = nb_now_us();
     int r;
-    if (!body)
+    if (!f)
         return -EINVAL;
-    f = json_object_get(body, "flavor");
-    if (!json_is_object(f))
-        return nb_cmp_bad_input(ctx, "flavor", f ? f : body,
-                                f ? "is not of type 'object'"
-                                  : "'flavor' is a required property");
     r = nb_cmp_flavor_parse(req, f, &n);
     if (r == 0)
         r = nb_tx_begin(nb_cmp_db(), true, &tx);
     if (r < 0)
         return r;
-    r = nb_tx_query_int(tx, &now, "SELECT 1 FROM cmp_flavors WHERE flavorid = ?", "s",
-                        n.id);
-    if (r == 0) {
+    if (nb_tx_query_int(tx, &now, "SELECT 1 FROM cmp_flavors WHERE flavorid = ?", "s",
+                        n.id) == 0)
         r = nb_err_set(ctx, 409, "Flavor with ID %s already exists.", n.id);
-        goto out;
-    }
-    r = nb_tx_query_int(tx, &now, "SELECT 1 FROM cmp_flavors WHERE name = ?", "s",
-                        n.name);
-    if (r == 0) {
+    else if (nb_tx_query_int(tx, &now, "SELECT 1 FROM cmp_flavors WHERE name = ?", "s",
+                             n.name) == 0)
         r = nb_err_set(ctx, 409, "Flavor with name %s already exists.", n.name);
-        goto out;
-    }
     now = nb_now_us();
-    r = nb_tx_exec(tx, NULL, "INSERT INTO cmp_flavors (flavorid, name, vcpus,"
-                   " memory_mb, root_gb, ephemeral_gb, swap, rxtx_factor, is_public,"
-                   " disabled, description, extra_specs, created_at, updated_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '{}', ?, ?)",
-                   "ssiiiiisbsii", n.id, n.name, n.vcpus, n.ram, n.disk, n.ephemeral,
-                   n.swap, n.rxtx, n.is_public, n.description, now, now);
+    if (r == 0)
+        r = nb_tx_exec(tx, NULL, "INSERT INTO cmp_flavors (flavorid, name, vcpus,"
+                       " memory_mb, root_gb, ephemeral_gb, swap, rxtx_factor, is_public,"
+                       " disabled, description, extra_specs, created_at, updated_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '{}', ?, ?)",
+                       "ssiiiiisbsii", n.id, n.name, n.vcpus, n.ram, n.disk, n.ephemeral,
+                       n.swap, n.rxtx, n.is_public, n.description, now, now);
     if (r == -EEXIST)
         r = nb_err_set(ctx, 409, "Flavor with ID %s already exists.", n.id);
-    if (r == 0)
-        r = nb_cmp_flavor_load(ctx, tx, n.id, false, &row);
-    if (r == 0) {
-        r = nb_tx_commit(tx);
-        tx = NULL;
-    }
-out:
-    nb_tx_rollback(tx);
-    if (r < 0) {
-        json_decref(row);
-        return r;
-    }
-    r = nb_reply_json(req, 200, json_pack("{s:o}", "flavor",
-                                          nb_cmp_flavor_view(req, row, true)));
-    json_decref(row);
-    return r;
+    return nb_cmp_flavor_finish(req, tx, r, n.id);
 }
 
 /* PUT /flavors/{id} (2.55): only the description changes. */
 int nb_cmp_flavor_update(struct nb_req *req)
 {
     struct nb_ctx *ctx = nb_req_ctx(req);
-    json_t *body, *f, *d, *row = NULL;
+    json_t *f, *d, *row = NULL;
     struct nb_tx *tx = NULL;
     const char *k;
     json_t *v;
     int r;
     if (nb_req_mv(req) < NB_MV(2, 55))
         return nb_err_set(ctx, 405, "The method is not supported by this microversion.");
-    if (!(body = nb_req_json(req)))
+    if (!(f = (json_t *)nb_cmp_wrapped(req, "flavor")))
         return -EINVAL;
-    f = json_object_get(body, "flavor");
-    if (!json_is_object(f))
-        return nb_cmp_bad_input(ctx, "flavor", f ? f : body,
-                                f ? "is not of type 'object'"
-                                  : "'flavor' is a required property");
     json_object_foreach(f, k, v) {
         if (strcmp(k, "description") != 0)
             return nb_cmp_bad_input(ctx, "flavor", f, "Additional properties are not"
@@ -573,20 +553,7 @@ int nb_cmp_flavor_update(struct nb_req *req)
                        " updated_at = ? WHERE flavorid = ?", "sis",
                        json_string_value(d), nb_now_us(), nb_req_param(req, 0));
     json_decref(row);
-    row = NULL;
-    if (r == 0)
-        r = nb_cmp_flavor_load(ctx, tx, nb_req_param(req, 0), false, &row);
-    if (r == 0) {
-        r = nb_tx_commit(tx);
-        tx = NULL;
-    }
-    nb_tx_rollback(tx);
-    if (r < 0)
-        return r;
-    r = nb_reply_json(req, 200, json_pack("{s:o}", "flavor",
-                                          nb_cmp_flavor_view(req, row, true)));
-    json_decref(row);
-    return r;
+    return nb_cmp_flavor_finish(req, tx, r, nb_req_param(req, 0));
 }
 
 int nb_cmp_flavor_delete(struct nb_req *req)

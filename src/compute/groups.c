@@ -219,12 +219,7 @@ int nb_cmp_group_delete(struct nb_req *req)
         r = nb_tx_exec(tx, NULL, "DELETE FROM cmp_server_groups WHERE id = ?", "s",
                        nb_json_str(g, "id"));
     json_decref(g);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    return r < 0 ? r : nb_reply_empty(req, 204);
+    return nb_cmp_commit_empty(req, tx, r, 204);
 }
 
 static bool nb_cmp_group_policy_ok(const char *p, int mv)
@@ -248,11 +243,7 @@ static int nb_cmp_group_parse(struct nb_req *req, const json_t *sg, const char *
             (mv < NB_MV(2, 64) && strcmp(k, "policies") == 0) ||
             (mv >= NB_MV(2, 64) && (strcmp(k, "policy") == 0 || strcmp(k, "rules") == 0)))
             continue;
-        char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                 " unexpected)", k);
-        int r = nb_cmp_bad_input(ctx, "server_group", sg, why);
-        free(why);
-        return r;
+        return nb_cmp_bad_key(ctx, "server_group", sg, k);
     }
     if (!json_is_string(name) || !*json_string_value(name) ||
         strlen(json_string_value(name)) > 255 ||
@@ -306,18 +297,14 @@ static int nb_cmp_group_parse(struct nb_req *req, const json_t *sg, const char *
 int nb_cmp_group_create(struct nb_req *req)
 {
     struct nb_ctx *ctx = nb_req_ctx(req);
-    json_t *body = nb_req_json(req), *sg, *rules = NULL, *g = NULL;
+    const json_t *sg = nb_cmp_wrapped(req, "server_group");
+    json_t *rules = NULL, *g = NULL;
     const char *policy = NULL;
     struct nb_tx *tx = NULL;
     char id[37], *rtext = NULL;
     int r;
-    if (!body)
+    if (!sg)
         return -EINVAL;
-    sg = json_object_get(body, "server_group");
-    if (!json_is_object(sg))
-        return nb_cmp_bad_input(ctx, "server_group", sg ? sg : body,
-                                sg ? "is not of type 'object'"
-                                   : "'server_group' is a required property");
     r = nb_cmp_group_parse(req, sg, &policy, &rules);
     if (r == 0)
         r = nb_tx_begin(nb_cmp_db(), true, &tx);

@@ -334,14 +334,7 @@ int nb_cmp_keypair_delete(struct nb_req *req)
                        " AND name = ?", "ss", user, name);
     if (r == 0 && changes == 0)
         r = nb_err_set(ctx, 404, "Keypair %s not found for user %s", name, user);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    if (r < 0)
-        return r;
-    return nb_reply_empty(req, nb_req_mv(req) >= NB_MV(2, 2) ? 204 : 202);
+    return nb_cmp_commit_empty(req, tx, r, nb_req_mv(req) >= NB_MV(2, 2) ? 204 : 202);
 }
 
 /* Validates the create body: name, type (2.2), public_key, user_id (2.10). */
@@ -356,11 +349,7 @@ static int nb_cmp_keypair_parse(struct nb_req *req, const json_t *kp)
             (strcmp(k, "type") == 0 && mv >= NB_MV(2, 2)) ||
             (strcmp(k, "user_id") == 0 && mv >= NB_MV(2, 10)))
             continue;
-        char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                 " unexpected)", k);
-        int r = nb_cmp_bad_input(ctx, "keypair", kp, why);
-        free(why);
-        return r;
+        return nb_cmp_bad_key(ctx, "keypair", kp, k);
     }
     if (!name)
         return nb_cmp_bad_input(ctx, "keypair", kp, "'name' is a required property");
@@ -387,19 +376,15 @@ static int nb_cmp_keypair_parse(struct nb_req *req, const json_t *kp)
 int nb_cmp_keypair_create(struct nb_req *req)
 {
     struct nb_ctx *ctx = nb_req_ctx(req);
-    json_t *body = nb_req_json(req), *kp, *out = NULL;
+    const json_t *kp = nb_cmp_wrapped(req, "keypair");
+    json_t *out = NULL;
     const char *name, *type, *user, *pub;
     char *priv = NULL, *gpub = NULL, *fp = NULL;
     struct nb_tx *tx = NULL;
     uint32_t id;
     int r;
-    if (!body)
+    if (!kp)
         return -EINVAL;
-    kp = json_object_get(body, "keypair");
-    if (!json_is_object(kp))
-        return nb_cmp_bad_input(ctx, "keypair", kp ? kp : body,
-                                kp ? "is not of type 'object'"
-                                   : "'keypair' is a required property");
     r = nb_cmp_keypair_parse(req, kp);
     if (r < 0)
         return r;

@@ -132,12 +132,7 @@ int nb_cmp_quota_delete(struct nb_req *req)
     else if (r == 0)
         r = nb_tx_exec(tx, NULL, "DELETE FROM cmp_quotas WHERE project_id = ?", "s",
                        nb_req_param(req, 0));
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    return r < 0 ? r : nb_reply_empty(req, 202);
+    return nb_cmp_commit_empty(req, tx, r, 202);
 }
 
 /* The bounds a new limit of 'q' must keep unless forced: at least what is
@@ -186,11 +181,7 @@ static int nb_cmp_quota_parse(struct nb_req *req, const char *wrapper, const jso
         /* classes accept the server group keys before 2.50 (not shown) */
         if (!q || (!nb_cmp_qres_shown(q, mv, classes) &&
                    !(classes && (q->flags & NB_CMP_Q_GROUPS)))) {
-            char *why = nb_xasprintf("Additional properties are not allowed ('%s' was"
-                                     " unexpected)", k);
-            r = nb_cmp_bad_input(ctx, wrapper, in, why);
-            free(why);
-            return r;
+            return nb_cmp_bad_key(ctx, wrapper, in, k);
         }
         /* null, "" and false are skipped, as Nova does */
         if (json_is_null(v) || json_is_false(v) ||
@@ -240,16 +231,7 @@ int nb_cmp_quota_update(struct nb_req *req)
     if (r == 0)
         r = nb_cmp_quota_set(req, tx, project, user, NB_CMP_QV_LIMITS, &qs);
     json_decref(vals);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    if (r < 0) {
-        json_decref(qs);
-        return r;
-    }
-    return nb_reply_json(req, 200, json_pack("{s:o}", "quota_set", qs));
+    return nb_cmp_commit_reply(req, tx, r, "quota_set", qs);
 }
 
 /* ---- os-quota-class-sets */
@@ -318,16 +300,7 @@ int nb_cmp_quota_class_update(struct nb_req *req)
     if (r == 0)
         r = nb_cmp_class_set(req, tx, name, &qs);
     json_decref(vals);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    if (r < 0) {
-        json_decref(qs);
-        return r;
-    }
-    return nb_reply_json(req, 200, json_pack("{s:o}", "quota_class_set", qs));
+    return nb_cmp_commit_reply(req, tx, r, "quota_class_set", qs);
 }
 
 /* ---- limits */

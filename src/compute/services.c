@@ -343,12 +343,7 @@ int nb_cmp_service_delete(struct nb_req *req)
         r = nb_tx_exec(tx, NULL, "DELETE FROM cmp_services WHERE id = ?", "s",
                        nb_json_str(svc, "id"));
     json_decref(svcs);
-    if (r < 0) {
-        nb_tx_rollback(tx);
-        return r;
-    }
-    r = nb_tx_commit(tx);
-    return r < 0 ? r : nb_reply_empty(req, 204);
+    return nb_cmp_commit_empty(req, tx, r, 204);
 }
 
 /* ---- os-availability-zone */

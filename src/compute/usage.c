@@ -54,6 +54,9 @@ static int nb_cmp_period_parse(struct nb_req *req, struct nb_cmp_period *p)
         r = nb_cmp_usage_time(req, nb_req_query(req, "start"), &p->start);
     if (r == 0)
         r = nb_cmp_usage_time(req, nb_req_query(req, "end"), &p->stop);
+    /* both "now" (Nova reads the clock twice; later is later) */
+    if (r == 0 && !nb_req_query(req, "end") && p->stop <= p->start)
+        p->stop = p->start + 1;
     if (r == 0 && !(p->start < p->stop))
         r = nb_req_err(req, 400, "Invalid start time. The start time cannot occur after"
                        " the end time.");
@@ -179,11 +182,16 @@ static int nb_cmp_usages(struct nb_req *req, const struct nb_cmp_period *p,
 
 int nb_cmp_usage_list(struct nb_req *req)
 {
+    const char *path = nb_req_path(req);
     struct nb_cmp_period p;
     json_t *list = NULL, *body;
     char *last = NULL;
     size_t n = 0;
-    int r = nb_cmp_period_parse(req, &p);
+    int r;
+    /* ".../os-simple-tenant-usage/" names an empty project id: Nova's 404 */
+    if (path[strlen(path) - 1] == '/')
+        return nb_req_err(req, 404, "The resource could not be found.");
+    r = nb_cmp_period_parse(req, &p);
     if (r == 0)
         r = nb_cmp_usages(req, &p, NULL, p.detailed, &list, &last, &n);
     if (r < 0)

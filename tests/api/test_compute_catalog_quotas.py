@@ -204,5 +204,7 @@ class TestSimpleTenantUsage(CatTestCase):
         self.assertNova(cget("/os-simple-tenant-usage", params={"limit": "-3"},
                              mv="2.40"), 400)
         self.assertNova(cget("/os-simple-tenant-usage", token=tok), 403)
+        # an empty project id
+        self.assertNova(cget("/os-simple-tenant-usage/", params=q), 404)
         other, _, _ = member()
         self.assertNova(cget("/os-simple-tenant-usage/" + other, token=tok), 403)
