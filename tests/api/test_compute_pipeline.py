@@ -536,6 +536,34 @@ class CrashTest(CmpTestCase):
         first, second = [start[i] for i in range(1, 11)], [start[i] for i in range(11, 21)]
         self.assertLess(max(first), min(second), start)
 
+    def test_aggregate_zone_places_and_names_servers(self):
+        d = self.d
+        r = d.call("GET", "/compute/v2.1/os-hypervisors/detail")
+        host = r.json()["hypervisors"][0]["service"]["host"]
+        r = d.call("POST", "/compute/v2.1/os-aggregates", {"aggregate": {
+            "name": "edge", "availability_zone": "az-edge"}})
+        self.assertEqual(r.status_code, 200, r.text)
+        agg = r.json()["aggregate"]["id"]
+        r = d.call("POST", "/compute/v2.1/os-aggregates/%s/action" % agg,
+                   {"add_host": {"host": host}})
+        self.assertEqual(r.status_code, 200, r.text)
+        r = d.call("POST", "/compute/v2.1/servers", {"server": {
+            "name": "edge", "imageRef": self.image, "flavorRef": "tiny",
+            "availability_zone": "az-edge", "networks": [{"uuid": self.net}]}})
+        self.assertEqual(r.status_code, 202, r.text)
+        sid = r.json()["server"]["id"]
+        end = time.monotonic() + 30
+        while True:
+            s = d.call("GET", "/compute/v2.1/servers/" + sid).json()["server"]
+            if s["status"] != "BUILD":
+                break
+            self.assertLess(time.monotonic(), end)
+            time.sleep(0.05)
+        self.assertEqual(s["status"], "ACTIVE", s)
+        self.assertEqual(s["OS-EXT-AZ:availability_zone"], "az-edge")
+        self.assertEqual([p["device_owner"] for p in self.compute_ports()],
+                         ["compute:az-edge"])
+
     def test_delete_during_build_waits_for_it(self):
         d = self.d
         r = d.call("POST", "/compute/v2.1/servers", {"server": {
