@@ -186,6 +186,18 @@ static void nb_agent_claim(const char *id)
     pthread_mutex_unlock(&nb_agent.lock);
 }
 
+/* The same without waiting: false when a task of the server runs. */
+static bool nb_agent_try_claim(const char *id)
+{
+    bool free_now;
+    pthread_mutex_lock(&nb_agent.lock);
+    free_now = !nb_map_find(nb_agent.busy, id, NULL);
+    if (free_now)
+        nb_map_set(nb_agent.busy, id, NULL);
+    pthread_mutex_unlock(&nb_agent.lock);
+    return free_now;
+}
+
 static void nb_agent_release(const char *id)
 {
     pthread_mutex_lock(&nb_agent.lock);
@@ -401,7 +413,9 @@ static const char *nb_agent_power_name(enum nb_power p)
 
 /* One server: the guest's power state recorded, and Nova's reactions: an
  * active server whose guest stopped by itself is stopped; a stopped
- * server whose guest runs has its guest stopped again. */
+ * server whose guest runs has its guest stopped again.  A server with a
+ * task running is left to it (the sync never waits: it runs on the
+ * heartbeat's thread). */
 static int nb_agent_sync_one(const char *id)
 {
     struct nb_tx *tx = NULL;
@@ -410,7 +424,8 @@ static int nb_agent_sync_one(const char *id)
     char *err = NULL;
     int r;
 
-    nb_agent_claim(id);
+    if (!nb_agent_try_claim(id))
+        return 0;
     r = nb_agent_load(id, NULL, &row, NULL);
     if (r < 0 || !json_is_null(json_object_get(row, "task_state")) ||
         !json_is_null(json_object_get(row, "deleted_at")))
