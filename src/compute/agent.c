@@ -87,11 +87,13 @@ void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g)
 int nb_cmp_server_error(struct nb_tx *tx, const char *id, int code,
                         const char *message, const char *details)
 {
+    char now[NB_TIME_LEN];
     json_t *ch;
     int r;
-    ch = json_pack("{s:s,s:n,s:{s:i,s:s,s:s?,s:I}}", "vm_state", NB_VM_ERROR,
+    nb_time_fmt(nb_now_us(), 0, now);
+    ch = json_pack("{s:s,s:n,s:{s:i,s:s,s:s?,s:s}}", "vm_state", NB_VM_ERROR,
                    "task_state", "fault", "code", code, "message", message,
-                   "details", details, "created", (json_int_t)nb_now_us());
+                   "details", details, "created", now);
     r = nb_cmp_server_set(tx, id, ch);
     json_decref(ch);
     return r;
