@@ -41,7 +41,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 SUITES=${SUITES:-unit unit-postgresql cli api-sqlite api-postgresql e2e dataplane}
 # the unit binaries that use a database (see tests/unit/nbt.h, nbt_db_url)
-UNIT_DB_TESTS=${UNIT_DB_TESTS:-test_db test_resource test_revoke test_net_dataplane test_compute_quota}
+UNIT_DB_TESTS=${UNIT_DB_TESTS:-test_db test_resource test_revoke test_net_dataplane test_compute_quota test_image_export}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
 SUITE_TIMEOUT=${SUITE_TIMEOUT:-1800}
 

@@ -87,11 +87,13 @@ void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g)
 int nb_cmp_server_error(struct nb_tx *tx, const char *id, int code,
                         const char *message, const char *details)
 {
+    char now[NB_TIME_LEN];
     json_t *ch;
     int r;
-    ch = json_pack("{s:s,s:n,s:{s:i,s:s,s:s?,s:I}}", "vm_state", NB_VM_ERROR,
+    nb_time_fmt(nb_now_us(), 0, now);
+    ch = json_pack("{s:s,s:n,s:{s:i,s:s,s:s?,s:s}}", "vm_state", NB_VM_ERROR,
                    "task_state", "fault", "code", code, "message", message,
-                   "details", details, "created", (json_int_t)nb_now_us());
+                   "details", details, "created", now);
     r = nb_cmp_server_set(tx, id, ch);
     json_decref(ch);
     return r;
@@ -181,6 +183,18 @@ static void nb_agent_claim(const char *id)
         pthread_cond_wait(&nb_agent.changed, &nb_agent.lock);
     nb_map_set(nb_agent.busy, id, NULL);
     pthread_mutex_unlock(&nb_agent.lock);
+}
+
+/* The same without waiting: false when a task of the server runs. */
+static bool nb_agent_try_claim(const char *id)
+{
+    bool free_now;
+    pthread_mutex_lock(&nb_agent.lock);
+    free_now = !nb_map_find(nb_agent.busy, id, NULL);
+    if (free_now)
+        nb_map_set(nb_agent.busy, id, NULL);
+    pthread_mutex_unlock(&nb_agent.lock);
+    return free_now;
 }
 
 static void nb_agent_release(const char *id)
@@ -398,7 +412,9 @@ static const char *nb_agent_power_name(enum nb_power p)
 
 /* One server: the guest's power state recorded, and Nova's reactions: an
  * active server whose guest stopped by itself is stopped; a stopped
- * server whose guest runs has its guest stopped again. */
+ * server whose guest runs has its guest stopped again.  A server with a
+ * task running is left to it (the sync never waits: it runs on the
+ * heartbeat's thread). */
 static int nb_agent_sync_one(const char *id)
 {
     struct nb_tx *tx = NULL;
@@ -407,7 +423,8 @@ static int nb_agent_sync_one(const char *id)
     char *err = NULL;
     int r;
 
-    nb_agent_claim(id);
+    if (!nb_agent_try_claim(id))
+        return 0;
     r = nb_agent_load(id, NULL, &row, NULL);
     if (r < 0 || !json_is_null(json_object_get(row, "task_state")) ||
         !json_is_null(json_object_get(row, "deleted_at")))

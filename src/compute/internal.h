@@ -201,7 +201,7 @@ void nb_cmp_scheduler_stop(void);
  * agent; these record theirs inside their own transactions. */
 extern const struct nb_cmp_op nb_cmp_pipeline_ops[];
 /* Puts server 'id' in ERROR (task_state cleared) with Nova's fault
- * {code, message, details, created (µs)}. */
+ * {code, message, details, created: "2026-11-26T18:49:56Z"}. */
 int nb_cmp_server_error(struct nb_tx *tx, const char *id, int code,
                         const char *message, const char *details);
 /* The request id of the server's latest 'action' ("create", "delete")

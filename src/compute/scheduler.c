@@ -33,8 +33,9 @@ int nb_cmp_build_publish(const json_t *server_ids, const char *request_id)
     return r;
 }
 
-/* The hosts: every node with its nova-compute service, in name order, and
- * what live servers use on each. */
+/* The hosts: every node with its nova-compute service, in name order, in
+ * the zone of its aggregates (else its service's), and what live servers
+ * use on each. */
 struct nb_sched_view {
     struct nb_sched_host *hosts;
     size_t n;
@@ -82,6 +83,19 @@ static int nb_sched_view_load(struct nb_tx *tx, struct nb_sched_view *v)
         };
     }
     nb_stmt_done(st);
+    /* a host in an aggregate that names a zone is in that zone */
+    for (size_t i = 0; r == 0 && i < v->n; i++) {
+        char *az = NULL;
+        r = nb_cmp_host_az(tx, v->hosts[i].host, &az);
+        if (r == 0) {
+            json_t *zone = json_string(az);
+            json_array_append_new(v->keep, zone);
+            v->hosts[i].zone = json_string_value(zone);
+        }
+        free(az);
+        if (r == -ENOENT)
+            r = 0;
+    }
     if (r < 0)
         return r;
     r = nb_tx_query(tx, &st, "SELECT host, SUM(vcpus), SUM(memory_mb), SUM(root_gb)"

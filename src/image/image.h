@@ -17,8 +17,9 @@ int nb_image_create(struct nb_ctx *ctx, const json_t *props, json_t **out);
 /* Uploads the data of queued image 'id' from 'fd' (read to its end),
  * hashed and inspected like an API upload; the image becomes active. */
 int nb_image_upload_fd(struct nb_ctx *ctx, const char *id, int fd);
-/* A read-only descriptor on an active image's data and its size; the
- * caller closes it. */
+/* A read-only descriptor on an active image's data and its size (the data
+ * are the descriptor's first 'size' bytes); the caller closes it.  409
+ * when the image is not active. */
 int nb_image_data_open(struct nb_ctx *ctx, const char *id, int *fd,
                        uint64_t *size);
 int nb_image_delete(struct nb_ctx *ctx, const char *id);

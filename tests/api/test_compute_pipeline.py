@@ -502,6 +502,68 @@ class CrashTest(CmpTestCase):
             time.sleep(0.1)
         self.assertEqual(self.compute_ports(), [])
 
+    def build_start(self, sid):
+        """When the agent started building server 'sid' (its event)."""
+        r = self.d.call("GET", "/compute/v2.1/servers/%s/os-instance-actions" % sid)
+        req = [a for a in r.json()["instanceActions"] if a["action"] == "create"][0]
+        r = self.d.call("GET", "/compute/v2.1/servers/%s/os-instance-actions/%s" % (
+            sid, req["request_id"]))
+        return [e["start_time"] for e in r.json()["instanceAction"]["events"]
+                if e["event"] == "compute__do_build_and_run_instance"][0]
+
+    def test_builds_run_bounded_and_in_order(self):
+        """max_concurrent_builds (10) at once, taken in the order of the batch."""
+        d = self.d
+        r = d.call("POST", "/compute/v2.1/servers", {"server": {
+            "name": "order", "imageRef": self.image, "flavorRef": "tiny",
+            "networks": "none", "min_count": 20, "max_count": 20}})
+        self.assertEqual(r.status_code, 202, r.text)
+        most = 0
+        end = time.monotonic() + 60
+        while True:
+            servers = self.servers()
+            building = [s for s in servers if s["status"] == "BUILD" and
+                        s["OS-EXT-STS:task_state"] in ("networking", "spawning")]
+            most = max(most, len(building))
+            if len(servers) == 20 and all(s["status"] == "ACTIVE" for s in servers):
+                break
+            self.assertLess(time.monotonic(), end, [s["status"] for s in servers])
+            time.sleep(0.02)
+        self.assertLessEqual(most, 10)
+        self.assertGreater(most, 1)
+        start = {int(s["name"].rsplit("-", 1)[1]): self.build_start(s["id"])
+                 for s in servers}
+        first, second = [start[i] for i in range(1, 11)], [start[i] for i in range(11, 21)]
+        self.assertLess(max(first), min(second), start)
+
+    def test_aggregate_zone_places_and_names_servers(self):
+        d = self.d
+        r = d.call("GET", "/compute/v2.1/os-hypervisors/detail")
+        host = r.json()["hypervisors"][0]["service"]["host"]
+        r = d.call("POST", "/compute/v2.1/os-aggregates", {"aggregate": {
+            "name": "edge", "availability_zone": "az-edge"}})
+        self.assertEqual(r.status_code, 200, r.text)
+        agg = r.json()["aggregate"]["id"]
+        r = d.call("POST", "/compute/v2.1/os-aggregates/%s/action" % agg,
+                   {"add_host": {"host": host}})
+        self.assertEqual(r.status_code, 200, r.text)
+        r = d.call("POST", "/compute/v2.1/servers", {"server": {
+            "name": "edge", "imageRef": self.image, "flavorRef": "tiny",
+            "availability_zone": "az-edge", "networks": [{"uuid": self.net}]}})
+        self.assertEqual(r.status_code, 202, r.text)
+        sid = r.json()["server"]["id"]
+        end = time.monotonic() + 30
+        while True:
+            s = d.call("GET", "/compute/v2.1/servers/" + sid).json()["server"]
+            if s["status"] != "BUILD":
+                break
+            self.assertLess(time.monotonic(), end)
+            time.sleep(0.05)
+        self.assertEqual(s["status"], "ACTIVE", s)
+        self.assertEqual(s["OS-EXT-AZ:availability_zone"], "az-edge")
+        self.assertEqual([p["device_owner"] for p in self.compute_ports()],
+                         ["compute:az-edge"])
+
     def test_delete_during_build_waits_for_it(self):
         d = self.d
         r = d.call("POST", "/compute/v2.1/servers", {"server": {
