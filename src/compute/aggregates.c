@@ -111,6 +111,35 @@ int nb_cmp_host_az(struct nb_tx *tx, const char *host, char **out)
     return *out ? 0 : -ENOENT;
 }
 
+int nb_cmp_zone_has_hosts(struct nb_tx *tx, const char *zone, int64_t *n)
+{
+    struct nb_stmt *st = NULL;
+    json_t *hosts = json_array(), *h;
+    size_t i;
+    int r = nb_tx_query(tx, &st, "SELECT host, zone FROM cmp_services"
+                        " WHERE bin = 'nova-compute'", "");
+
+    while (r == 0 && (r = nb_stmt_next(st)) > 0) {
+        json_array_append_new(hosts, json_pack("[ss]", nb_stmt_text(st, 0),
+                                               nb_stmt_text(st, 1)));
+        r = 0;
+    }
+    nb_stmt_done(st);
+    *n = 0;
+    json_array_foreach(hosts, i, h) {
+        char *az = NULL;
+        int q = r < 0 ? r : nb_cmp_host_az(tx, json_string_value(json_array_get(h, 0)), &az);
+        const char *eff = q == 0 ? az : json_string_value(json_array_get(h, 1));
+        if (q < 0 && q != -ENOENT)
+            r = q;
+        else if (strcmp(eff, zone) == 0)
+            (*n)++;
+        free(az);
+    }
+    json_decref(hosts);
+    return r < 0 ? r : 0;
+}
+
 /* Nova's is_safe_to_update_az: the hosts of 'agg' ('extra', when not
  * NULL, is one more) may take zone 'az' only if none of them is in an
  * aggregate of another zone. */

@@ -306,5 +306,8 @@ int nb_cmp_group_remove_member(struct nb_tx *tx, const char *server_id);
  * (aggregates.c): 0 and a new string (caller frees), or -ENOENT when no
  * aggregate of the host names a zone (the host's default zone applies). */
 int nb_cmp_host_az(struct nb_tx *tx, const char *host, char **out);
+/* How many compute hosts are in zone 'zone' (their aggregate's, else
+ * their service's default zone) in *n. */
+int nb_cmp_zone_has_hosts(struct nb_tx *tx, const char *zone, int64_t *n);
 
 #endif

@@ -265,7 +265,7 @@ static int nb_parse_personality(struct nb_ctx *ctx, struct nb_create *c, const j
             return -EINVAL;
         if (!json_is_string(path) || strlen(json_string_value(path)) > 255)
             return nb_cmp_bad_input(ctx, "path", path ? path : f, "is not a valid path");
-        if (!json_is_string(data) || !nb_base64_valid(json_string_value(data)))
+        if (!json_is_string(data) || !nb_cmp_base64_valid(json_string_value(data)))
             return nb_cmp_bad_input(ctx, "contents", data ? data : f, "is not a 'base64'");
     }
     c->personality = v;
@@ -596,8 +596,7 @@ static int nb_create_destination(struct nb_req *req, struct nb_tx *tx, struct nb
     }
     if (r == 0 && (zone || c->az)) {
         const char *z = zone ? zone : c->az;
-        r = nb_tx_query_int(tx, &n, "SELECT COUNT(*) FROM cmp_services WHERE"
-                            " bin = 'nova-compute' AND zone = ?", "s", z);
+        r = nb_cmp_zone_has_hosts(tx, z, &n);
         if (r == 0 && n == 0)
             r = nb_err_set(ctx, 400, "The requested availability zone is not available");
     }
