@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Another module renders the error in its own API's form: the message
+ * without the NeutronError type nb_net_err() puts in front of it. */
+static int nb_net_plain(struct nb_ctx *ctx, int r)
+{
+    char *end;
+    if (r < 0 && ctx->err_msg[0] == '\x01' && (end = strchr(ctx->err_msg + 1, '\x01')))
+        memmove(ctx->err_msg, end + 1, strlen(end + 1) + 1);
+    return r;
+}
+
 /* Runs 'fn' in a read transaction. */
 static int nb_net_read(struct nb_ctx *ctx,
                        int (*fn)(struct nb_ctx *, struct nb_tx *, void *), void *arg)
@@ -17,7 +27,15 @@ static int nb_net_read(struct nb_ctx *ctx,
     if (r == 0)
         r = fn(ctx, tx, arg);
     nb_tx_rollback(tx);
-    return r;
+    return nb_net_plain(ctx, r);
+}
+
+/* Runs 'fn' in a write transaction of the kind 'ops' (as the API does). */
+static int nb_net_export_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
+                               int (*fn)(struct nb_ctx *, struct nb_tx *, void *),
+                               void *arg)
+{
+    return nb_net_plain(ctx, nb_net_write(ctx, ops, fn, arg));
 }
 
 /* One document by id, as the caller may see it. */
@@ -94,7 +112,7 @@ int nb_network_port_create(struct nb_ctx *ctx, const json_t *port, json_t **out)
     int r;
     if (!json_is_object(port))
         return nb_net_err(ctx, 400, "HTTPBadRequest", "Resource body required");
-    r = nb_net_write(ctx, &nb_net_port_ops, nb_net_port_create_tx, &a);
+    r = nb_net_export_write(ctx, &nb_net_port_ops, nb_net_port_create_tx, &a);
     if (r == 0)
         *out = nb_net_rendered(ctx, a.doc);
     json_decref(a.doc);
@@ -124,7 +142,7 @@ int nb_network_port_update(struct nb_ctx *ctx, const char *id,
     int r;
     if (!json_is_object(changes))
         return nb_net_err(ctx, 400, "HTTPBadRequest", "Resource body required");
-    r = nb_net_write(ctx, &nb_net_port_ops, nb_net_port_update_tx, &a);
+    r = nb_net_export_write(ctx, &nb_net_port_ops, nb_net_port_update_tx, &a);
     if (r == 0 && out)
         *out = nb_net_rendered(ctx, a.doc);
     json_decref(a.doc);
@@ -143,7 +161,7 @@ static int nb_net_port_delete_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg
 int nb_network_port_delete(struct nb_ctx *ctx, const char *id)
 {
     struct nb_net_one a = {.id = id};
-    int r = nb_net_write(ctx, &nb_net_port_ops, nb_net_port_delete_tx, &a);
+    int r = nb_net_export_write(ctx, &nb_net_port_ops, nb_net_port_delete_tx, &a);
     json_decref(a.doc);
     return r;
 }
@@ -258,7 +276,7 @@ static int nb_net_secgroup_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 int nb_network_secgroup_id(struct nb_ctx *ctx, const char *name_or_id, char **id)
 {
     struct nb_net_sg_find a = {name_or_id, NULL};
-    int r = nb_net_write(ctx, &nb_net_secgroup_ops, nb_net_secgroup_tx, &a);
+    int r = nb_net_export_write(ctx, &nb_net_secgroup_ops, nb_net_secgroup_tx, &a);
     if (r == 0)
         *id = a.id;
     return r;
