@@ -419,6 +419,22 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:os-attach-interfaces:delete", ACT_MEMBER},
 #undef ACT_MEMBER
 #undef ACT_READER
+
+    /* ---- Nova's proxy APIs (src/compute/proxies.c): the owning service
+     * (image, network) applies its own rules to the caller as well */
+    {"os_compute_api:image-proxy", ""},
+    {"os_compute_api:os-security-groups:get", ""},
+    {"os_compute_api:os-security-groups:show", ""},
+    {"os_compute_api:os-security-groups:create", ""},
+    {"os_compute_api:os-security-groups:update", ""},
+    {"os_compute_api:os-security-groups:delete", ""},
+    {"os_compute_api:os-security-groups:rule:create", ""},
+    {"os_compute_api:os-security-groups:rule:delete", ""},
+    {"os_compute_api:os-security-groups:list", ""},
+    {"os_compute_api:os-networks:list", "rule:admin_required"},
+    {"os_compute_api:os-networks:view", "rule:admin_required"},
+    {"os_compute_api:os-tenant-networks:list", ""},
+    {"os_compute_api:os-tenant-networks:show", ""},
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

@@ -42,6 +42,30 @@ int nb_cmp_interface_show(struct nb_req *req);
 int nb_cmp_interface_attach(struct nb_req *req);
 int nb_cmp_interface_detach(struct nb_req *req);
 
+/* ---- Nova's proxy APIs before 2.36 (proxies.c) */
+int nb_cmp_images_index(struct nb_req *req);
+int nb_cmp_images_detail(struct nb_req *req);
+int nb_cmp_image_show(struct nb_req *req);
+int nb_cmp_image_delete(struct nb_req *req);
+int nb_cmp_image_meta_index(struct nb_req *req);
+int nb_cmp_image_meta_create(struct nb_req *req);
+int nb_cmp_image_meta_update_all(struct nb_req *req);
+int nb_cmp_image_meta_show(struct nb_req *req);
+int nb_cmp_image_meta_update(struct nb_req *req);
+int nb_cmp_image_meta_delete(struct nb_req *req);
+int nb_cmp_secgroups_list(struct nb_req *req);
+int nb_cmp_secgroup_show(struct nb_req *req);
+int nb_cmp_secgroup_create(struct nb_req *req);
+int nb_cmp_secgroup_update(struct nb_req *req);
+int nb_cmp_secgroup_delete(struct nb_req *req);
+int nb_cmp_sgrule_create(struct nb_req *req);
+int nb_cmp_sgrule_delete(struct nb_req *req);
+int nb_cmp_server_secgroups(struct nb_req *req);
+int nb_cmp_networks_list(struct nb_req *req);
+int nb_cmp_network_show(struct nb_req *req);
+int nb_cmp_tenant_networks_list(struct nb_req *req);
+int nb_cmp_tenant_network_show(struct nb_req *req);
+
 /* ---- catalog area */
 /* flavors.c */
 int nb_cmp_flavors_index(struct nb_req *req);

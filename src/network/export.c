@@ -100,69 +100,150 @@ int nb_network_list_usable(struct nb_ctx *ctx, json_t **out)
     return nb_net_read(ctx, nb_net_usable_tx, out);
 }
 
-static int nb_net_port_create_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
+/* ---- documents of one kind through its ops, as the API's handlers
+ * change them (policy aside: the calling module enforces its own). */
+struct nb_net_change {
+    const struct nb_net_ops *ops;
+    const char *id;
+    const json_t *in;           /* create/update body */
+    json_t *doc;
+};
+
+static int nb_net_create_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 {
-    struct nb_net_one *a = arg;
-    return nb_net_port_ops.create(ctx, tx, a->in, &a->doc);
+    struct nb_net_change *a = arg;
+    return a->ops->create(ctx, tx, a->in, &a->doc);
 }
 
-int nb_network_port_create(struct nb_ctx *ctx, const json_t *port, json_t **out)
+static int nb_net_update_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 {
-    struct nb_net_one a = {.in = port};
-    int r;
-    if (!json_is_object(port))
-        return nb_net_err(ctx, 400, "HTTPBadRequest", "Resource body required");
-    r = nb_net_export_write(ctx, &nb_net_port_ops, nb_net_port_create_tx, &a);
-    if (r == 0)
-        *out = nb_net_rendered(ctx, a.doc);
-    json_decref(a.doc);
-    return r;
-}
-
-static int nb_net_port_update_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
-{
-    struct nb_net_one *a = arg;
-    int r = nb_net_load(ctx, tx, &nb_net_ports, a->id, &a->doc);
+    struct nb_net_change *a = arg;
+    int r = nb_net_load(ctx, tx, a->ops->kind, a->id, &a->doc);
     if (r == 0 && json_object_get(a->in, "id"))
         r = nb_net_err(ctx, 400, "HTTPBadRequest",
                        "Cannot update read-only attribute id");
     if (r == 0)
-        r = nb_net_port_ops.update(ctx, tx, a->doc, a->in);
+        r = a->ops->update(ctx, tx, a->doc, a->in);
     if (r == 0) {
         nb_net_std_touch(a->doc);
-        r = nb_net_save(tx, &nb_net_ports, a->doc);
+        r = nb_net_save(tx, a->ops->kind, a->doc);
     }
     return r;
+}
+
+static int nb_net_delete_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
+{
+    struct nb_net_change *a = arg;
+    int r = nb_net_load(ctx, tx, a->ops->kind, a->id, &a->doc);
+    if (r == 0)
+        r = a->ops->remove(ctx, tx, a->doc);
+    if (r == 0 && (r = nb_net_remove(tx, a->ops->kind, a->id)) == -ENOENT)
+        r = 0;
+    return r;
+}
+
+/* Runs one change; *out (may be NULL) gets the document as ctx sees it. */
+static int nb_net_change(struct nb_ctx *ctx, struct nb_net_change *a,
+                         int (*fn)(struct nb_ctx *, struct nb_tx *, void *),
+                         json_t **out)
+{
+    int r;
+    if (fn != nb_net_delete_tx && !json_is_object(a->in))
+        return nb_net_plain(ctx, nb_net_err(ctx, 400, "HTTPBadRequest",
+                                            "Resource body required"));
+    r = nb_net_export_write(ctx, a->ops, fn, a);
+    if (r == 0 && out)
+        *out = nb_net_rendered(ctx, a->doc);
+    json_decref(a->doc);
+    return r;
+}
+
+int nb_network_port_create(struct nb_ctx *ctx, const json_t *port, json_t **out)
+{
+    struct nb_net_change a = {&nb_net_port_ops, NULL, port, NULL};
+    return nb_net_change(ctx, &a, nb_net_create_tx, out);
 }
 
 int nb_network_port_update(struct nb_ctx *ctx, const char *id,
                            const json_t *changes, json_t **out)
 {
-    struct nb_net_one a = {.id = id, .in = changes};
-    int r;
-    if (!json_is_object(changes))
-        return nb_net_err(ctx, 400, "HTTPBadRequest", "Resource body required");
-    r = nb_net_export_write(ctx, &nb_net_port_ops, nb_net_port_update_tx, &a);
-    if (r == 0 && out)
-        *out = nb_net_rendered(ctx, a.doc);
-    json_decref(a.doc);
-    return r;
-}
-
-static int nb_net_port_delete_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
-{
-    struct nb_net_one *a = arg;
-    int r = nb_net_load(ctx, tx, &nb_net_ports, a->id, &a->doc);
-    if (r == 0)
-        r = nb_net_port_ops.remove(ctx, tx, a->doc);
-    return r;
+    struct nb_net_change a = {&nb_net_port_ops, id, changes, NULL};
+    return nb_net_change(ctx, &a, nb_net_update_tx, out);
 }
 
 int nb_network_port_delete(struct nb_ctx *ctx, const char *id)
 {
-    struct nb_net_one a = {.id = id};
-    int r = nb_net_export_write(ctx, &nb_net_port_ops, nb_net_port_delete_tx, &a);
-    json_decref(a.doc);
+    struct nb_net_change a = {&nb_net_port_ops, id, NULL, NULL};
+    return nb_net_change(ctx, &a, nb_net_delete_tx, NULL);
+}
+
+int nb_network_secgroup_get(struct nb_ctx *ctx, const char *id, json_t **out)
+{
+    struct nb_net_one a = {.kind = &nb_net_secgroups, .id = id};
+    return nb_net_one_get(ctx, &a, out);
+}
+
+int nb_network_secgroup_create(struct nb_ctx *ctx, const json_t *sg, json_t **out)
+{
+    struct nb_net_change a = {&nb_net_secgroup_ops, NULL, sg, NULL};
+    return nb_net_change(ctx, &a, nb_net_create_tx, out);
+}
+
+int nb_network_secgroup_update(struct nb_ctx *ctx, const char *id,
+                               const json_t *changes, json_t **out)
+{
+    struct nb_net_change a = {&nb_net_secgroup_ops, id, changes, NULL};
+    return nb_net_change(ctx, &a, nb_net_update_tx, out);
+}
+
+int nb_network_secgroup_delete(struct nb_ctx *ctx, const char *id)
+{
+    struct nb_net_change a = {&nb_net_secgroup_ops, id, NULL, NULL};
+    return nb_net_change(ctx, &a, nb_net_delete_tx, NULL);
+}
+
+int nb_network_sgrule_create(struct nb_ctx *ctx, const json_t *rule, json_t **out)
+{
+    struct nb_net_change a = {&nb_net_sgrule_ops, NULL, rule, NULL};
+    return nb_net_change(ctx, &a, nb_net_create_tx, out);
+}
+
+int nb_network_sgrule_delete(struct nb_ctx *ctx, const char *id)
+{
+    struct nb_net_change a = {&nb_net_sgrule_ops, id, NULL, NULL};
+    return nb_net_change(ctx, &a, nb_net_delete_tx, NULL);
+}
+
+/* Every security group ctx may see (all projects' for an admin asking
+ * for them), each with its rules. */
+struct nb_net_sg_list {
+    bool all;
+    json_t *out;
+};
+
+static int nb_net_sg_list_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
+{
+    struct nb_net_sg_list *a = arg;
+    json_t *all = NULL, *sg;
+    size_t i;
+    int r = nb_net_load_all(tx, &nb_net_secgroups, NULL, &all);
+    if (r < 0)
+        return r;
+    a->out = json_array();
+    json_array_foreach(all, i, sg) {
+        const char *p = nb_json_str(sg, "project_id");
+        if ((a->all && nb_net_is_admin(ctx)) || (p && !strcmp(p, ctx->caller.project.id)))
+            json_array_append_new(a->out, nb_net_rendered(ctx, sg));
+    }
+    json_decref(all);
+    return 0;
+}
+
+int nb_network_secgroup_list(struct nb_ctx *ctx, bool all_projects, json_t **out)
+{
+    struct nb_net_sg_list a = {all_projects, NULL};
+    int r = nb_net_read(ctx, nb_net_sg_list_tx, &a);
+    *out = a.out;
     return r;
 }
 

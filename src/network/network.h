@@ -27,6 +27,18 @@ int nb_network_port_update(struct nb_ctx *ctx, const char *id,
                            const json_t *changes, json_t **out);
 /* -ENOENT (404 set) when absent. */
 int nb_network_port_delete(struct nb_ctx *ctx, const char *id);
+/* Security groups and their rules (Nova's os-security-groups proxy):
+ * Neutron's documents, bodies without the wrapper; the list has the
+ * caller's project's groups (every project's for an admin asking for
+ * all). */
+int nb_network_secgroup_list(struct nb_ctx *ctx, bool all_projects, json_t **out);
+int nb_network_secgroup_get(struct nb_ctx *ctx, const char *id, json_t **out);
+int nb_network_secgroup_create(struct nb_ctx *ctx, const json_t *sg, json_t **out);
+int nb_network_secgroup_update(struct nb_ctx *ctx, const char *id,
+                               const json_t *changes, json_t **out);
+int nb_network_secgroup_delete(struct nb_ctx *ctx, const char *id);
+int nb_network_sgrule_create(struct nb_ctx *ctx, const json_t *rule, json_t **out);
+int nb_network_sgrule_delete(struct nb_ctx *ctx, const char *id);
 /* Every port whose device_id is 'device_id' (any project): a new array. */
 int nb_network_ports_of_device(const char *device_id, json_t **out);
 /* Every port whose device_owner starts with 'prefix' ("compute:"): a new
