@@ -12,6 +12,7 @@
 
 static int nb_cmp_versions(struct nb_req *req);
 static int nb_cmp_version(struct nb_req *req);
+static int nb_cmp_version_legacy(struct nb_req *req);
 
 /* Each area keeps its routes in its own block, so areas never edit each
  * other's lines. */
@@ -23,6 +24,10 @@ static const struct nb_route nb_compute_routes[] = {
      NULL, NULL, NULL},
     {"GET", "/v2.1/", nb_cmp_version, NULL, NB_ROUTE_PUBLIC | NB_ROUTE_UNVERSIONED,
      NULL, NULL, NULL},
+    {"GET", "/v2", nb_cmp_version_legacy, NULL,
+     NB_ROUTE_PUBLIC | NB_ROUTE_UNVERSIONED, NULL, NULL, NULL},
+    {"GET", "/v2/", nb_cmp_version_legacy, NULL,
+     NB_ROUTE_PUBLIC | NB_ROUTE_UNVERSIONED, NULL, NULL, NULL},
 
     /* ---- servers (servers*.c, instance_actions.c) */
     H("POST", "/v2.1/servers", nb_cmp_servers_create),
@@ -177,6 +182,8 @@ static const struct nb_microversions nb_compute_mv = {
     .legacy_header = "X-OpenStack-Nova-API-Version",
     .min = NB_CMP_MV_MIN,
     .max = NB_CMP_MV_MAX,
+    .legacy_prefix = "/v2",
+    .prefix = "/v2.1",
 };
 
 const struct nb_service nb_compute_service = {
@@ -217,20 +224,27 @@ bool nb_cmp_is_admin(const struct nb_ctx *ctx)
     return nb_caller_has_role(&ctx->caller, "admin");
 }
 
-/* ---- discovery: the documents Nova serves at / and /v2.1 */
+/* ---- discovery: the documents Nova serves at /, /v2 and /v2.1.  The v2.0
+ * API is Nova's compatibility one: the same routes below /v2, at the
+ * minimum microversion (see nb_compute_mv). */
 
-static json_t *nb_cmp_version_doc(struct nb_req *req, bool full)
+static json_t *nb_cmp_version_doc(struct nb_req *req, bool legacy, bool full)
 {
-    char *href = nb_xasprintf("%s/compute/v2.1/", nb_req_base_url(req));
-    char max[16], min[16];
+    char *href = nb_xasprintf("%s/compute/%s/", nb_req_base_url(req),
+                              legacy ? "v2" : "v2.1");
+    char max[16] = "", min[16] = "";
     json_t *v;
 
-    snprintf(max, sizeof(max), "%d.%d", NB_CMP_MV_MAX / 1000, NB_CMP_MV_MAX % 1000);
-    snprintf(min, sizeof(min), "%d.%d", NB_CMP_MV_MIN / 1000, NB_CMP_MV_MIN % 1000);
-    v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:s}]}", "id", "v2.1",
-                  "status", "CURRENT", "version", max, "min_version", min,
-                  "updated", "2013-07-23T11:33:21Z", "links", "rel", "self",
-                  "href", href);
+    if (!legacy) {
+        snprintf(max, sizeof(max), "%d.%d", NB_CMP_MV_MAX / 1000, NB_CMP_MV_MAX % 1000);
+        snprintf(min, sizeof(min), "%d.%d", NB_CMP_MV_MIN / 1000, NB_CMP_MV_MIN % 1000);
+    }
+    v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:s}]}",
+                  "id", legacy ? "v2.0" : "v2.1",
+                  "status", legacy ? "SUPPORTED" : "CURRENT", "version", max,
+                  "min_version", min, "updated",
+                  legacy ? "2011-01-21T11:33:21Z" : "2013-07-23T11:33:21Z",
+                  "links", "rel", "self", "href", href);
     if (full) {
         json_array_append_new(json_object_get(v, "links"),
                               json_pack("{s:s,s:s,s:s}", "rel", "describedby",
@@ -238,7 +252,8 @@ static json_t *nb_cmp_version_doc(struct nb_req *req, bool full)
                                         "http://docs.openstack.org/"));
         json_object_set_new(v, "media-types", json_pack(
             "[{s:s,s:s}]", "base", "application/json", "type",
-            "application/vnd.openstack.compute+json;version=2.1"));
+            legacy ? "application/vnd.openstack.compute+json;version=2"
+                   : "application/vnd.openstack.compute+json;version=2.1"));
     }
     free(href);
     return v;
@@ -246,12 +261,19 @@ static json_t *nb_cmp_version_doc(struct nb_req *req, bool full)
 
 static int nb_cmp_versions(struct nb_req *req)
 {
-    return nb_reply_json(req, 200, json_pack("{s:[o]}", "versions",
-                                             nb_cmp_version_doc(req, false)));
+    return nb_reply_json(req, 200, json_pack("{s:[o,o]}", "versions",
+                                             nb_cmp_version_doc(req, true, false),
+                                             nb_cmp_version_doc(req, false, false)));
 }
 
 static int nb_cmp_version(struct nb_req *req)
 {
     return nb_reply_json(req, 200, json_pack("{s:o}", "version",
-                                             nb_cmp_version_doc(req, true)));
+                                             nb_cmp_version_doc(req, false, true)));
+}
+
+static int nb_cmp_version_legacy(struct nb_req *req)
+{
+    return nb_reply_json(req, 200, json_pack("{s:o}", "version",
+                                             nb_cmp_version_doc(req, true, true)));
 }

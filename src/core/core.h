@@ -542,6 +542,11 @@ struct nb_microversions {
     const char *service_type;   /* "compute" */
     const char *legacy_header;  /* "X-OpenStack-Nova-API-Version", or NULL */
     int min, max;               /* NB_MV(2, 1), NB_MV(2, 79) */
+    /* A legacy API served by the same routes: a path below legacy_prefix
+     * ("/v2/servers") is routed as below 'prefix' ("/v2.1/servers") at the
+     * minimum microversion, with no version headers (Nova's v2.0
+     * compatibility).  The legacy root itself is routed as it is. */
+    const char *legacy_prefix, *prefix;
 };
 /* Parses a version value ("2.79", "latest") against 'mv': 0 and the
  * version in *out, -EINVAL when malformed, -ERANGE when out of range. */

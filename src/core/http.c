@@ -53,6 +53,8 @@ struct nb_req {
     void *state;
     void (*cleanup)(void *state, bool completed);
     int mv;                           /* negotiated microversion, or 0 */
+    bool legacy;                      /* served below the legacy prefix */
+    char *legacy_path;                /* the path it is served as */
     bool policy_done;
     bool queued;
 };
@@ -144,6 +146,24 @@ static char *nb_mv_header_value(const char *h, const char *type)
     return NULL;
 }
 
+/* A path below the legacy prefix ("/v2/servers") is served as the same
+ * path below the current one ("/v2.1/servers"), without negotiation. */
+static void nb_req_legacy_path(struct nb_req *req)
+{
+    const struct nb_microversions *mv = req->svc->mv;
+    size_t n;
+
+    if (!mv || !mv->legacy_prefix)
+        return;
+    n = strlen(mv->legacy_prefix);
+    if (strncmp(req->path, mv->legacy_prefix, n) || req->path[n] != '/' ||
+        !req->path[n + 1])
+        return;
+    req->legacy_path = nb_xasprintf("%s%s", mv->prefix, req->path + n);
+    req->path = req->legacy_path;
+    req->legacy = true;
+}
+
 /* Negotiates the request's microversion (see core.h). */
 static int nb_req_negotiate(struct nb_req *req)
 {
@@ -155,8 +175,9 @@ static int nb_req_negotiate(struct nb_req *req)
     const char *v = want ? want : legacy;
     int r = 0;
 
-    if (!v) {
+    if (!v || req->legacy) {
         req->mv = mv->min;
+        free(want);
         return 0;
     }
     r = nb_mv_parse(mv, v, &req->mv);
@@ -178,7 +199,7 @@ static void nb_req_mv_headers(struct nb_req *req)
     const struct nb_microversions *mv = req->svc->mv;
     char v[64];
 
-    if (!req->mv)
+    if (!req->mv || req->legacy)
         return;
     snprintf(v, sizeof(v), "%s %d.%d", mv->service_type, req->mv / 1000,
              req->mv % 1000);
@@ -574,6 +595,7 @@ static void nb_req_free(struct nb_req *req)
         free(req->hdrs[i].value);
     }
     free(req->hdrs);
+    free(req->legacy_path);
     free(req->base_url);
     nb_buf_free(&req->body);
     json_decref(req->json);
@@ -644,6 +666,7 @@ static int nb_req_begin(struct nb_req *req, const char *url)
         return nb_req_err(req, 404, "The resource could not be found.");
     }
     req->path = *rest ? rest : "/";
+    nb_req_legacy_path(req);
     r = nb_router_match(req->svc, req->method, req->path, &req->route,
                         req->params, &req->nparams);
     if (r == -ENOENT)

@@ -5,10 +5,14 @@ from cmplib import CMP, CmpTestCase, cget
 
 
 class TestDiscovery(CmpTestCase):
-    def test_root_lists_v21(self):
+    def test_root_lists_v20_then_v21(self):
         r = call("GET", lib.BASE + "/compute/", token=None)
         self.assertStatus(r, 200)
-        v = r.body["versions"][0]
+        self.assertEqual([v["id"] for v in r.body["versions"]], ["v2.0", "v2.1"])
+        legacy = r.body["versions"][0]
+        self.assertEqual((legacy["status"], legacy["version"], legacy["min_version"]),
+                         ("SUPPORTED", "", ""))
+        v = r.body["versions"][1]
         self.assertEqual(v["id"], "v2.1")
         self.assertEqual(v["status"], "CURRENT")
         self.assertEqual(v["min_version"], "2.1")
@@ -24,6 +28,25 @@ class TestDiscovery(CmpTestCase):
         self.assertEqual(v["id"], "v2.1")
         self.assertIn("media-types", v)
         self.assertTrue(v["links"][0]["href"].endswith("/compute/v2.1/"))
+
+    def test_every_listed_version_document_follows(self):
+        r = call("GET", lib.BASE + "/compute/", token=None)
+        for v in r.body["versions"]:
+            href = [l["href"] for l in v["links"] if l["rel"] == "self"][0]
+            d = call("GET", href, token=None)
+            self.assertStatus(d, 200)
+            self.assertEqual(d.body["version"]["id"], v["id"])
+            self.assertEqual([l for l in d.body["version"]["links"] if l["rel"] == "self"],
+                             [l for l in v["links"] if l["rel"] == "self"])
+
+    def test_legacy_v2_serves_the_same_api_unversioned(self):
+        r = call("GET", lib.BASE + "/compute/v2/flavors",
+                 headers={"OpenStack-API-Version": "compute 2.999"})
+        self.assertStatus(r, 200)
+        self.assertIn("flavors", r.body)
+        self.assertNotIn("OpenStack-API-Version", r.headers)
+        self.assertNova(call("GET", lib.BASE + "/compute/v2/flavors", token=None), 401)
+        self.assertNova(call("GET", lib.BASE + "/compute/v2/no-such"), 404)
 
     def test_catalog_has_compute(self):
         r = get("/auth/catalog")
@@ -45,7 +68,7 @@ class TestMicroversions(CmpTestCase):
         self.assertIn("OpenStack-API-Version", r.headers.get("Vary", ""))
 
     def test_latest_and_explicit(self):
-        top = call("GET", lib.BASE + "/compute/", token=None).body["versions"][0]["version"]
+        top = call("GET", lib.BASE + "/compute/", token=None).body["versions"][-1]["version"]
         r = cget(self.PATH, mv="latest")
         self.assertEqual(r.headers.get("OpenStack-API-Version"), "compute " + top)
         r = cget(self.PATH, mv="2.53")
