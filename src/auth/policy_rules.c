@@ -420,9 +420,8 @@ static const struct nb_policy_rule nb_rules[] = {
 #undef ACT_MEMBER
 #undef ACT_READER
 
-    /* ---- Nova's proxy APIs (src/compute/proxies.c): the owning service
-     * (image, network) applies its own rules to the caller as well */
-    {"os_compute_api:image-proxy", ""},
+    /* ---- Nova's network proxy APIs (src/compute/proxies.c): Neutron
+     * applies its own rules to the caller as well */
     {"os_compute_api:os-security-groups:get", ""},
     {"os_compute_api:os-security-groups:show", ""},
     {"os_compute_api:os-security-groups:create", ""},

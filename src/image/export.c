@@ -78,16 +78,3 @@ int nb_image_delete(struct nb_ctx *ctx, const char *id)
 {
     return nb_img_destroy(ctx, id);
 }
-
-/* ---- Nova's image proxy (/compute/v2.1/images before 2.36) */
-
-int nb_image_list(struct nb_ctx *ctx, json_t **out)
-{
-    return nb_img_list_visible(ctx, out);
-}
-
-int nb_image_set_props(struct nb_ctx *ctx, const char *id, const json_t *set,
-                       const json_t *unset, json_t **out)
-{
-    return nb_img_set_props(ctx, id, set, unset, out);
-}

@@ -23,13 +23,5 @@ int nb_image_upload_fd(struct nb_ctx *ctx, const char *id, int fd);
 int nb_image_data_open(struct nb_ctx *ctx, const char *id, int *fd,
                        uint64_t *size);
 int nb_image_delete(struct nb_ctx *ctx, const char *id);
-/* Every image ctx may see, newest first: a new array of documents. */
-int nb_image_list(struct nb_ctx *ctx, json_t **out);
-/* Sets the properties of object 'set' and removes those named in array
- * 'unset' (either may be NULL) as a Glance image update would (read-only
- * attributes refused, "image:modify_image" enforced); *out (may be NULL)
- * gets the updated document. */
-int nb_image_set_props(struct nb_ctx *ctx, const char *id, const json_t *set,
-                       const json_t *unset, json_t **out);
 
 #endif

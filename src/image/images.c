@@ -609,7 +609,7 @@ static int nb_patch_apply(struct nb_ctx *ctx, json_t *doc, const json_t *op, boo
 
 /* What a patch may change depends on the image: formats only while no data
  * was given (Glance's domain model), the owner only by an admin. */
-static int nb_img_check_change(struct nb_ctx *ctx, const json_t *img, const json_t *doc)
+static int nb_img_check_change(struct nb_req *req, const json_t *img, const json_t *doc)
 {
     static const char *const fmts[] = {"disk_format", "container_format"};
     const char *status = nb_json_str(img, "status");
@@ -619,16 +619,16 @@ static int nb_img_check_change(struct nb_ctx *ctx, const json_t *img, const json
     for (size_t i = 0; i < NB_ARRAY_SIZE(fmts); i++)
         if (!json_equal(json_object_get(img, fmts[i]), json_object_get(doc, fmts[i])) &&
             strcmp(status, "queued"))
-            return nb_err_set(ctx, 403, "Properties disk_format, container_format can "
-                                   "be set only when image is in queued state "
-                                   "(image %s is %s).",
+            return nb_req_err(req, 403, "Properties disk_format, container_format can "
+                                        "be set only when image is in queued state "
+                                        "(image %s is %s).",
                               nb_json_str(img, "id"), status);
     if (!json_equal(json_object_get(img, "owner"), json_object_get(doc, "owner")) &&
-        !nb_img_is_admin(ctx))
-        return nb_err_set(ctx, 403, "Only an admin may change the owner of an image.");
+        !nb_img_is_admin(nb_req_ctx(req)))
+        return nb_req_err(req, 403, "Only an admin may change the owner of an image.");
     if (!json_equal(json_object_get(img, "visibility"), json_object_get(doc, "visibility"))) {
         target = nb_img_target(img);
-        r = nb_img_check_visibility(ctx, doc, target);
+        r = nb_img_check_visibility(nb_req_ctx(req), doc, target);
         json_decref(target);
     }
     return r;
@@ -681,7 +681,7 @@ int nb_img_update(struct nb_req *req)
             goto out;
     r = nb_img_validate(ctx, doc);
     if (r == 0)
-        r = nb_img_check_change(ctx, img, doc);
+        r = nb_img_check_change(req, img, doc);
     if (r == 0)
         r = nb_img_store(tx, id, doc, 0);
     if (r == 0)
@@ -693,51 +693,6 @@ int nb_img_update(struct nb_req *req)
 out:
     nb_tx_rollback(tx);
     json_decref(ops);
-    json_decref(img);
-    json_decref(doc);
-    return r;
-}
-
-/* ---- properties changed by another module (compute's image metadata) */
-
-int nb_img_set_props(struct nb_ctx *ctx, const char *id, const json_t *set,
-                     const json_t *unset, json_t **out)
-{
-    struct nb_tx *tx = NULL;
-    json_t *img = NULL, *doc = NULL, *target = NULL, *v;
-    const char *k;
-    size_t i;
-    int r = nb_tx_begin(nb_img_env->db, true, &tx);
-
-    if (r == 0)
-        r = nb_img_load(ctx, tx, id, &img);
-    if (r == 0) {
-        target = nb_img_target(img);
-        r = nb_policy_enforce(ctx, "image:modify_image", target);
-    }
-    if (r < 0)
-        goto out;
-    doc = json_deep_copy(img);
-    for (i = 0; i < NB_ARRAY_SIZE(nb_img_readonly); i++)
-        json_object_del(doc, nb_img_readonly[i]);
-    json_object_foreach((json_t *)set, k, v)
-        json_object_set(doc, k, v);
-    json_array_foreach(unset, i, v)
-        json_object_del(doc, json_string_value(v));
-    r = nb_img_validate(ctx, doc);
-    if (r == 0)
-        r = nb_img_check_change(ctx, img, doc);
-    if (r == 0)
-        r = nb_img_store(tx, id, doc, 0);
-    if (r == 0 && out)
-        r = nb_img_row(tx, id, out);
-    if (r == 0) {
-        r = nb_tx_commit(tx);
-        tx = NULL;
-    }
-out:
-    nb_tx_rollback(tx);
-    json_decref(target);
     json_decref(img);
     json_decref(doc);
     return r;

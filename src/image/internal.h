@@ -54,10 +54,6 @@ int nb_img_find(struct nb_req *req, struct nb_tx *tx, const char *id,
                 const char *rule, json_t **out);
 /* Renders row 'id' whoever asks (a new reference); -ENOENT silently. */
 int nb_img_row(struct nb_tx *tx, const char *id, json_t **out);
-/* ctx-level cores of image.h's nb_image_list / nb_image_set_props. */
-int nb_img_list_visible(struct nb_ctx *ctx, json_t **out);
-int nb_img_set_props(struct nb_ctx *ctx, const char *id, const json_t *set,
-                     const json_t *unset, json_t **out);
 /* The policy target of an image: owner, project_id, visibility.  New. */
 json_t *nb_img_target(const json_t *img);
 /* Bytes held by the active and saving images of 'owner'. */

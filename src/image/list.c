@@ -442,35 +442,6 @@ out:
     return r;
 }
 
-int nb_img_list_visible(struct nb_ctx *ctx, json_t **out)
-{
-    struct nb_sql w = {0};
-    struct nb_tx *tx = NULL;
-    struct nb_stmt *st = NULL;
-    json_t *q = json_object();
-    int r;
-
-    *out = json_array();
-    nb_sql_add(&w, "SELECT " NB_IMG_COLS " FROM images WHERE 1 = 1");
-    r = nb_list_visibility(ctx, q, &w);
-    if (r == 0)
-        r = nb_tx_begin(nb_img_env->db, false, &tx);
-    nb_sql_add(&w, " ORDER BY created_at DESC, id DESC");
-    if (r == 0)
-        r = nb_tx_query_sql(tx, &st, &w);
-    while (r == 0 && (r = nb_stmt_next(st)) > 0)
-        r = json_array_append_new(*out, nb_img_render(tx, st));
-    nb_stmt_done(st);
-    nb_tx_rollback(tx);
-    nb_sql_free(&w);
-    json_decref(q);
-    if (r < 0) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    return r < 0 ? r : 0;
-}
-
 /* DELETE /v2/images/: an empty image id (Glance: 404); on the collection
  * itself the method is not allowed. */
 int nb_img_delete_no_id(struct nb_req *req)

@@ -1,91 +1,10 @@
-"""Nova's proxy APIs before microversion 2.36: /images (Glance images in
-Nova's view, metadata), /os-security-groups and rules (Neutron's groups),
-/os-networks and /os-tenant-networks; 404 from 2.36 on."""
-import imagelib
-import lib
+"""Nova's network proxy APIs before microversion 2.36: /os-security-groups
+and rules (Neutron's groups), /os-networks and /os-tenant-networks; 404
+from 2.36 on."""
 from cmplib import cdelete, cget, cpost, cput
 from lib import uniq
-from netlib import nget, npost, ndelete
+from netlib import nget
 from srvlib import ServerTestCase, member
-
-
-class TestImagesProxy(ServerTestCase):
-    def setup_class(self):
-        type(self).img = imagelib.new_active_image(token=self.token)
-
-    def test_list_detail_show(self):
-        r = cget("/images", token=self.token)
-        self.assertStatus(r, 200)
-        ids = [i["id"] for i in r.body["images"]]
-        self.assertIn(self.img["id"], ids)
-        one = [i for i in r.body["images"] if i["id"] == self.img["id"]][0]
-        self.assertEqual(set(one), {"id", "name", "links"})
-        r = cget("/images/detail", token=self.token)
-        self.assertStatus(r, 200)
-        d = [i for i in r.body["images"] if i["id"] == self.img["id"]][0]
-        for k in ("status", "progress", "minRam", "minDisk", "metadata", "created",
-                  "updated", "OS-EXT-IMG-SIZE:size"):
-            self.assertIn(k, d)
-        self.assertEqual(d["status"], "ACTIVE")
-        self.assertEqual(d["progress"], 100)
-        rels = {l["rel"] for l in d["links"]}
-        self.assertEqual(rels, {"self", "bookmark", "alternate"})
-        r = cget("/images/" + self.img["id"], token=self.token)
-        self.assertStatus(r, 200)
-        self.assertEqual(r.body["image"]["id"], self.img["id"])
-
-    def test_filters_and_paging(self):
-        name = self.img["name"]
-        r = cget("/images/detail?name=" + name, token=self.token)
-        self.assertEqual([i["id"] for i in r.body["images"]], [self.img["id"]])
-        r = cget("/images/detail?status=SAVING&name=" + name, token=self.token)
-        self.assertEqual(r.body["images"], [])
-        r = cget("/images?limit=1", token=self.token)
-        self.assertEqual(len(r.body["images"]), 1)
-        r = cget("/images?marker=" + self.img["id"], token=self.token)
-        self.assertNotIn(self.img["id"], [i["id"] for i in r.body["images"]])
-        self.assertNova(cget("/images?limit=x", token=self.token), 400)
-        self.assertNova(cget("/images?marker=no-such", token=self.token), 400)
-
-    def test_metadata(self):
-        path = "/images/%s/metadata" % self.img["id"]
-        r = cpost(path, {"metadata": {"a": "1", "b": "2"}}, token=self.token)
-        self.assertStatus(r, 200)
-        self.assertEqual(r.body["metadata"]["a"], "1")
-        r = cget(path, token=self.token)
-        self.assertEqual(r.body["metadata"], {"a": "1", "b": "2"})
-        r = cput(path + "/a", {"meta": {"a": "9"}}, token=self.token)
-        self.assertStatus(r, 200)
-        self.assertEqual(r.body["meta"], {"a": "9"})
-        self.assertEqual(cget(path + "/a", token=self.token).body["meta"], {"a": "9"})
-        self.assertNova(cput(path + "/a", {"meta": {"b": "1"}}, token=self.token), 400,
-                        "mismatch")
-        self.assertNova(cput(path + "/a", {"meta": {"a": "1", "c": "2"}}, token=self.token),
-                        400, "too many")
-        r = cput(path, {"metadata": {"c": "3"}}, token=self.token)
-        self.assertStatus(r, 200)
-        self.assertEqual(cget(path, token=self.token).body["metadata"], {"c": "3"})
-        self.assertStatus(cdelete(path + "/c", token=self.token), 204)
-        self.assertNova(cdelete(path + "/c", token=self.token), 404)
-        self.assertNova(cget(path + "/c", token=self.token), 404)
-        self.assertEqual(cget(path, token=self.token).body["metadata"], {})
-
-    def test_another_projects_private_image_is_404(self):
-        _, _, other = member()
-        self.assertNova(cget("/images/" + self.img["id"], token=other), 404)
-        self.assertNova(cdelete("/images/" + self.img["id"], token=other), 404)
-        self.assertNova(cget("/images/%s/metadata" % self.img["id"], token=other), 404)
-
-    def test_delete(self):
-        img = imagelib.new_active_image(token=self.token)
-        self.assertStatus(cdelete("/images/" + img["id"], token=self.token), 204)
-        self.assertNova(cget("/images/" + img["id"], token=self.token), 404)
-        self.assertNova(cdelete("/images/" + img["id"], token=self.token), 404)
-
-    def test_gone_from_236(self):
-        self.assertNova(cget("/images", token=self.token, mv="2.36"), 404)
-        self.assertNova(cget("/images/" + self.img["id"], token=self.token, mv="2.36"), 404)
-        self.assertStatus(cget("/images", token=self.token, mv="2.35"), 200)
 
 
 class TestSecurityGroupsProxy(ServerTestCase):
