@@ -347,6 +347,14 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:os-aggregates:add_host", ADMIN},
     {"os_compute_api:os-aggregates:remove_host", ADMIN},
     {"os_compute_api:os-aggregates:set_metadata", ADMIN},
+    {"os_compute_api:os-instance-usage-audit-log:list", ADMIN},
+    {"os_compute_api:os-instance-usage-audit-log:show", ADMIN},
+    {"os_compute_api:os-hosts:list", ADMIN},
+    {"os_compute_api:os-hosts:show", ADMIN},
+    {"os_compute_api:os-hosts:update", ADMIN},
+    {"os_compute_api:os-hosts:start", ADMIN},
+    {"os_compute_api:os-hosts:shutdown", ADMIN},
+    {"os_compute_api:os-hosts:reboot", ADMIN},
     {"os_compute_api:extensions", ""},
 #undef CMP_USER
 #undef CMP_PROJ

@@ -108,6 +108,8 @@ int nb_cmp_hypervisors_servers(struct nb_req *req);
 /* usage.c */
 int nb_cmp_usage_list(struct nb_req *req);
 int nb_cmp_usage_show(struct nb_req *req);
+int nb_cmp_audit_list(struct nb_req *req);
+int nb_cmp_audit_show(struct nb_req *req);
 /* aggregates.c */
 int nb_cmp_aggregates_list(struct nb_req *req);
 int nb_cmp_aggregate_create(struct nb_req *req);
@@ -115,6 +117,11 @@ int nb_cmp_aggregate_show(struct nb_req *req);
 int nb_cmp_aggregate_update(struct nb_req *req);
 int nb_cmp_aggregate_delete(struct nb_req *req);
 int nb_cmp_aggregate_action(struct nb_req *req);
+/* hosts.c */
+int nb_cmp_hosts_list(struct nb_req *req);
+int nb_cmp_host_show(struct nb_req *req);
+int nb_cmp_host_update(struct nb_req *req);
+int nb_cmp_host_power(struct nb_req *req);
 /* extensions.c */
 int nb_cmp_extensions_list(struct nb_req *req);
 int nb_cmp_extension_show(struct nb_req *req);

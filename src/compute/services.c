@@ -30,7 +30,7 @@ bool nb_cmp_service_up(const json_t *svc)
     return nb_now_us() - seen <= nb_conf_int("compute", "service_down_time") * 1000000;
 }
 
-#define SERVICE_COLS "id, host, bin, zone, disabled, disabled_reason, forced_down," \
+#define SERVICE_COLS "id, host, bin, topic, zone, disabled, disabled_reason, forced_down," \
     " last_seen, created_at, updated_at"
 
 int nb_cmp_services_load(struct nb_tx *tx, const char *where, const char *arg,

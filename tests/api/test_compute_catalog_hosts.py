@@ -362,3 +362,68 @@ class TestAggregates(CatTestCase):
         self.assertNova(cget("/os-aggregates", token=tok), 403)
         self.assertNova(cpost("/os-aggregates", {"aggregate": {"name": "x"}}, token=tok), 403)
         self.assertNova(cpost(act, {"add_host": {"host": "h"}}, token=tok), 403)
+
+
+class TestOsHosts(CatTestCase):
+    def test_list_show_update_power(self):
+        host = compute_service()["host"]
+        r = cget("/os-hosts")
+        self.assertStatus(r, 200)
+        self.assertIn({"host_name": host, "service": "compute", "zone": "nova"},
+                      r.body["hosts"])
+        self.assertIn({"host_name": host, "service": "scheduler", "zone": "internal"},
+                      r.body["hosts"])
+        self.assertEqual(cget("/os-hosts", params={"zone": "xxx"}).body["hosts"], [])
+        self.assertEqual({h["zone"] for h in cget("/os-hosts", params={"zone": "nova"})
+                          .body["hosts"]}, {"nova"})
+        r = cget("/os-hosts/" + host)
+        res = [x["resource"] for x in r.body["host"]]
+        self.assertEqual([x["project"] for x in res[:3]], ["(total)", "(used_now)",
+                                                           "(used_max)"])
+        self.assertEqual(set(res[0]), {"host", "project", "cpu", "memory_mb", "disk_gb"})
+        self.assertNova(cget("/os-hosts/nowhere"), 404)
+        self.addCleanup(cput, "/os-services/enable", {"host": host, "binary": "nova-compute"})
+        r = cput("/os-hosts/" + host, {"status": "disable"})
+        self.assertEqual(r.body, {"host": host, "status": "disabled"})
+        self.assertEqual(compute_service()["status"], "disabled")
+        r = cput("/os-hosts/" + host, {"status": "ENABLE"})
+        self.assertEqual(r.body, {"host": host, "status": "enabled"})
+        for body in ({}, {"status": "invalid"}, {"maintenance_mode": "x"}, {"x": 1}):
+            self.assertNova(cput("/os-hosts/" + host, body), 400)
+        self.assertNova(cput("/os-hosts/nowhere", {"status": "enable"}), 404)
+        # no driver here has maintenance windows or host power actions
+        for r in (cput("/os-hosts/" + host, {"maintenance_mode": "enable"}),
+                  cget("/os-hosts/%s/reboot" % host)):
+            self.assertStatus(r, 501)
+            self.assertEqual(r.body["notImplemented"]["code"], 501)
+        self.assertNova(cget("/os-hosts/nowhere/startup"), 404)
+        self.assertNova(cget("/os-hosts/%s/dance" % host), 404)
+        # gone from 2.43
+        self.assertNova(cget("/os-hosts", mv="2.43"), 404)
+        _, _, tok = member()
+        for path in ("/os-hosts", "/os-hosts/" + host, "/os-hosts/%s/shutdown" % host):
+            self.assertNova(cget(path, token=tok), 403)
+        self.assertNova(cput("/os-hosts/" + host, {"status": "enable"}, token=tok), 403)
+
+
+class TestUsageAuditLog(CatTestCase):
+    def test_list_and_show(self):
+        host = compute_service()["host"]
+        r = cget("/os-instance_usage_audit_log")
+        self.assertStatus(r, 200)
+        log = r.body["instance_usage_audit_logs"]
+        self.assertIn(host, log["hosts_not_run"])
+        self.assertEqual(log["num_hosts"], log["num_hosts_not_run"])
+        self.assertEqual(log["log"], {})
+        r = cget("/os-instance_usage_audit_log/2020-03-15 10:00:00")
+        log = r.body["instance_usage_audit_log"]
+        self.assertEqual((log["period_beginning"], log["period_ending"]),
+                         ("2020-02-01 00:00:00", "2020-03-01 00:00:00"))
+        r = cget("/os-instance_usage_audit_log/2020-01-01 00:00:00.000000")
+        log = r.body["instance_usage_audit_log"]
+        self.assertEqual((log["period_beginning"], log["period_ending"]),
+                         ("2019-11-01 00:00:00", "2019-12-01 00:00:00"))
+        self.assertNova(cget("/os-instance_usage_audit_log/yesterday"), 400,
+                        "Invalid timestamp for date yesterday")
+        _, _, tok = member()
+        self.assertNova(cget("/os-instance_usage_audit_log", token=tok), 403)
