@@ -127,6 +127,23 @@ class TestCreateShow(ServerTestCase):
         s = self.create(mv="2.56", personality=files, security_groups=[{"name": sg}])
         self.assertEqual(s["security_groups"], [{"name": sg}])
 
+    def test_no_security_groups_after_removing_all(self):
+        s = self.create()
+        r = cpost("/servers/%s/action" % s["id"], {"removeSecurityGroup": {"name": "default"}},
+                  token=self.token)
+        self.assertStatus(r, 202)
+        r = cget("/servers/" + s["id"], token=self.token)
+        self.assertNotIn("security_groups", r.body["server"])
+
+    def test_disk_config_after_rebuild(self):
+        s = self.create()
+        r = cpost("/servers/%s/action" % s["id"], {"rebuild": {
+            "imageRef": self.image["id"], "OS-DCF:diskConfig": "AUTO"}}, token=self.token)
+        self.assertStatus(r, 202)
+        self.assertEqual(r.body["server"]["OS-DCF:diskConfig"], "AUTO")
+        s = self.wait(s["id"], "ACTIVE")
+        self.assertEqual(s["OS-DCF:diskConfig"], "AUTO")
+
     def test_key_name(self):
         r = cpost("/os-keypairs", {"keypair": {"name": uniq("kp")}}, token=self.token)
         self.assertStatus(r, 200)
