@@ -246,6 +246,8 @@ static int nb_act_rebuild_changes(struct nb_act_req *a, const json_t *image, jso
     if (!json_is_object(req))
         req = json_object();
     json_object_set_new(req, "image", nb_cmp_image_props(image));
+    if (json_object_get(a->arg, "OS-DCF:diskConfig"))
+        json_object_set(req, "disk_config", json_object_get(a->arg, "OS-DCF:diskConfig"));
     json_object_set_new(set, "request", req);
     json_object_set(set, "image_ref", json_object_get(image, "id"));
     json_decref(kp);

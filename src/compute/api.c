@@ -194,6 +194,7 @@ const struct nb_service nb_compute_service = {
     .headers = nb_compute_headers,
     .bad_content_type_status = 0,
     .mv = &nb_compute_mv,
+    .request_id_header = "X-Compute-Request-Id",
 };
 
 /* ---- errors */

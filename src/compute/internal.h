@@ -123,6 +123,8 @@ json_t *nb_cmp_server_render(struct nb_req *req, struct nb_tx *tx,
  *                        "auto" became the one usable network, "none" []
  *   "security_groups"    names, ["default"] when none asked
  *   "block_device_mapping_v2"  as asked (only image->local is accepted)
+ *   "disk_config"        OS-DCF:diskConfig as asked ("AUTO", "MANUAL"),
+ *                        absent: MANUAL (a rebuild or resize may set it)
  *   "scheduler_hints"    as asked ({} when none)
  *   "group"              the server group id (from scheduler_hints.group)
  *   "availability_zone"  as asked, or absent

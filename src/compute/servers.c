@@ -47,6 +47,17 @@ int nb_cmp_name_valid(struct nb_ctx *ctx, const char *field, const json_t *v)
     return 0;
 }
 
+int nb_cmp_access_ip(struct nb_ctx *ctx, const char *field, const json_t *v, int family,
+                     char out[NB_CMP_IPLEN])
+{
+    unsigned char buf[16];
+    if (!json_is_string(v) || inet_pton(family, json_string_value(v), buf) != 1 ||
+        !inet_ntop(family, buf, out, NB_CMP_IPLEN))
+        return nb_cmp_bad_input(ctx, field, v, family == AF_INET ? "is not a 'ipv4'" :
+                                "is not a 'ipv6'");
+    return 0;
+}
+
 int nb_cmp_only_keys(struct nb_ctx *ctx, const char *field, const json_t *obj,
                      const char *const *allowed)
 {
@@ -138,16 +149,16 @@ static int nb_update_parse(struct nb_req *req, const json_t *body, json_t *chang
         json_object_set(changes, "description", (json_t *)v);
     }
     if ((v = json_object_get(s, "accessIPv4"))) {
-        struct in_addr a;
-        if (!json_is_string(v) || inet_pton(AF_INET, json_string_value(v), &a) != 1)
-            return nb_cmp_bad_input(ctx, "accessIPv4", v, "is not a 'ipv4'");
-        json_object_set(changes, "access_ipv4", (json_t *)v);
+        char ip[NB_CMP_IPLEN];
+        if (nb_cmp_access_ip(ctx, "accessIPv4", v, AF_INET, ip) < 0)
+            return -EINVAL;
+        json_object_set_new(changes, "access_ipv4", json_string(ip));
     }
     if ((v = json_object_get(s, "accessIPv6"))) {
-        struct in6_addr a;
-        if (!json_is_string(v) || inet_pton(AF_INET6, json_string_value(v), &a) != 1)
-            return nb_cmp_bad_input(ctx, "accessIPv6", v, "is not a 'ipv6'");
-        json_object_set(changes, "access_ipv6", (json_t *)v);
+        char ip[NB_CMP_IPLEN];
+        if (nb_cmp_access_ip(ctx, "accessIPv6", v, AF_INET6, ip) < 0)
+            return -EINVAL;
+        json_object_set_new(changes, "access_ipv6", json_string(ip));
     }
     if ((v = json_object_get(s, "OS-DCF:diskConfig")) &&
         (!json_is_string(v) || (strcmp(json_string_value(v), "AUTO") &&

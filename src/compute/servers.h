@@ -62,6 +62,11 @@ json_t *nb_cmp_image_props(const json_t *image);
 /* Nova's parameter_types.name: a string of 1..255 printable characters
  * without leading or trailing white space: 0, or 400 set naming 'field'. */
 int nb_cmp_name_valid(struct nb_ctx *ctx, const char *field, const json_t *v);
+/* An access IP (AF_INET or AF_INET6) checked and written in its canonical
+ * form into 'out', as Nova stores it: 0, or 400 set naming 'field'. */
+#define NB_CMP_IPLEN 46
+int nb_cmp_access_ip(struct nb_ctx *ctx, const char *field, const json_t *v, int family,
+                     char out[NB_CMP_IPLEN]);
 /* 400 unless every key of 'obj' is one of the NULL-terminated 'allowed'
  * (jsonschema's additionalProperties false). */
 int nb_cmp_only_keys(struct nb_ctx *ctx, const char *field, const json_t *obj,

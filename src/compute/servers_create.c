@@ -26,7 +26,7 @@ struct nb_create {
     const char *admin_pass;     /* given, or generated into pass_buf */
     char pass_buf[16];
     char flavor_buf[32];        /* an integer flavorRef as text */
-    const char *access_v4, *access_v6;
+    char access_v4[NB_CMP_IPLEN], access_v6[NB_CMP_IPLEN];  /* "" when not given */
     bool config_drive, return_resv;
     long min, max;
     json_t *metadata;           /* new */
@@ -412,13 +412,11 @@ static int nb_create_parse(struct nb_req *req, const json_t *body, struct nb_cre
                                      strcmp(json_string_value(v), "MANUAL"))))
         return nb_cmp_bad_input(ctx, "OS-DCF:diskConfig", v, "is not one of ['AUTO', 'MANUAL']");
     v = json_object_get(s, "accessIPv4");
-    if (v && (!json_is_string(v) || !nb_cmp_is_ip(json_string_value(v), AF_INET)))
-        return nb_cmp_bad_input(ctx, "accessIPv4", v, "is not a 'ipv4'");
-    c->access_v4 = nb_json_str(s, "accessIPv4");
+    if (v && nb_cmp_access_ip(ctx, "accessIPv4", v, AF_INET, c->access_v4) < 0)
+        return -EINVAL;
     v = json_object_get(s, "accessIPv6");
-    if (v && (!json_is_string(v) || !nb_cmp_is_ip(json_string_value(v), AF_INET6)))
-        return nb_cmp_bad_input(ctx, "accessIPv6", v, "is not a 'ipv6'");
-    c->access_v6 = nb_json_str(s, "accessIPv6");
+    if (v && nb_cmp_access_ip(ctx, "accessIPv6", v, AF_INET6, c->access_v6) < 0)
+        return -EINVAL;
 
     v = json_object_get(s, "availability_zone");
     if (v && nb_cmp_name_valid(ctx, "availability_zone", v) < 0)
@@ -871,7 +869,7 @@ static int nb_create_row(struct nb_ctx *ctx, struct nb_tx *tx, const struct nb_c
                    key ? nb_json_str(key, "name") : NULL,
                    key ? nb_json_str(key, "public_key") : NULL, c->user_data,
                    c->config_drive ? "True" : "", meta, rq, resv, (int64_t)index,
-                   c->access_v4 ? c->access_v4 : "", c->access_v6 ? c->access_v6 : "",
+                   c->access_v4, c->access_v6,
                    now, now);
     if (r == 0)
         r = nb_cmp_tags_store(tx, id, c->tags);

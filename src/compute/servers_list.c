@@ -9,6 +9,7 @@
 #include "compute/handlers.h"
 #include "auth/auth.h"
 
+#include <ctype.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,7 +374,16 @@ static int nb_list_parse(struct nb_list *l, bool *empty)
         nb_sql_text(&l->where, ctx->caller.project.id);
     }
 
+    /* statuses are matched in capitals, as Nova does */
     if ((s = nb_json_str(l->q, "status"))) {
+        char *up = nb_xstrdup(s), *p;
+        for (p = up; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        json_object_set_new(l->q, "status", json_string(up));
+        free(up);
+        s = nb_json_str(l->q, "status");
+    }
+    if (s) {
         bool none = false;
         nb_list_status(l, s, &none);
         if (none) {

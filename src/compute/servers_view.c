@@ -195,21 +195,26 @@ static json_t *nb_view_flavor(struct nb_req *req, const json_t *server, bool spe
 }
 
 /* Security groups are the ports' groups in Nova: none until the server
- * has ports. */
+ * has ports, none after all were removed (an empty request list). */
 static void nb_view_secgroups(json_t *s, const json_t *server)
 {
-    const json_t *req = json_object_get(server, "request"), *g;
+    const json_t *names = json_object_get(json_object_get(server, "request"),
+                                          "security_groups"), *g;
     json_t *list;
     size_t i;
 
     if (json_array_size(json_object_get(server, "network_info")) == 0)
         return;
+    if (!json_is_array(names)) {
+        json_object_set_new(s, "security_groups", json_pack("[{s:s}]", "name", "default"));
+        return;
+    }
+    if (json_array_size(names) == 0)
+        return;
     list = json_array();
-    json_array_foreach(json_object_get(req, "security_groups"), i, g)
+    json_array_foreach(names, i, g)
         if (json_is_string(g))
             json_array_append_new(list, json_pack("{s:O}", "name", g));
-    if (json_array_size(list) == 0)
-        json_array_append_new(list, json_pack("{s:s}", "name", "default"));
     json_object_set_new(s, "security_groups", list);
 }
 

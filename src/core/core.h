@@ -596,6 +596,10 @@ struct nb_service {
     int bad_content_type_status;
     /* Microversions, or NULL when the API has none. */
     const struct nb_microversions *mv;
+    /* A second response header carrying the request id, as some APIs
+     * add to X-Openstack-Request-Id (Nova: "X-Compute-Request-Id"), or
+     * NULL. */
+    const char *request_id_header;
 };
 
 /* Hooks through which src/auth plugs into the pipeline (core sits below

@@ -716,6 +716,8 @@ static enum MHD_Result nb_req_queue(struct nb_req *req)
     enum MHD_Result ret;
     const char *const *sh = req->svc->headers;
     MHD_add_response_header(req->resp, "X-Openstack-Request-Id", req->ctx.request_id);
+    if (req->svc->request_id_header)
+        MHD_add_response_header(req->resp, req->svc->request_id_header, req->ctx.request_id);
     for (; sh && sh[0]; sh += 2)
         MHD_add_response_header(req->resp, sh[0], sh[1]);
     nb_req_mv_headers(req);

@@ -32,6 +32,8 @@ class TestCreateShow(ServerTestCase):
                                   "adminPass"})
         self.assertEqual(s["security_groups"], [{"name": "default"}])
         self.assertEqual(s["OS-DCF:diskConfig"], "MANUAL")
+        # Nova's second request id header (Tempest's instance actions use it)
+        self.assertEqual(r.headers["X-Compute-Request-Id"], r.headers["X-Openstack-Request-Id"])
         self.assertTrue(r.headers["Location"].endswith("/compute/v2.1/servers/" + s["id"]))
         self.assertEqual([l["rel"] for l in s["links"]], ["self", "bookmark"])
         shown = self.wait(s["id"], "ACTIVE")
@@ -103,12 +105,13 @@ class TestCreateShow(ServerTestCase):
     def test_create_options(self):
         ud = base64.b64encode(b"#!/bin/sh\necho hi\n").decode()
         s = self.create(mv="2.79", metadata={"k": "v"}, user_data=ud, config_drive=True,
-                        accessIPv4="192.0.2.1", accessIPv6="2001:db8::1",
+                        accessIPv4="192.0.2.1",
+                        accessIPv6="0000:0000:0000:0000:0000:babe:220.12.22.2",
                         adminPass="secret123", **{"OS-DCF:diskConfig": "AUTO"})
         self.assertEqual(s["metadata"], {"k": "v"})
         self.assertEqual(s["config_drive"], "True")
         self.assertEqual(s["accessIPv4"], "192.0.2.1")
-        self.assertEqual(s["accessIPv6"], "2001:db8::1")
+        self.assertEqual(s["accessIPv6"], "::babe:dc0c:1602")     # canonical, as Nova
         self.assertEqual(s["OS-DCF:diskConfig"], "AUTO")
         r = cget("/servers/" + s["id"], mv="2.3")
         self.assertEqual(r.body["server"]["OS-EXT-SRV-ATTR:user_data"], ud)
@@ -123,6 +126,23 @@ class TestCreateShow(ServerTestCase):
                  for i in range(5)]
         s = self.create(mv="2.56", personality=files, security_groups=[{"name": sg}])
         self.assertEqual(s["security_groups"], [{"name": sg}])
+
+    def test_no_security_groups_after_removing_all(self):
+        s = self.create()
+        r = cpost("/servers/%s/action" % s["id"], {"removeSecurityGroup": {"name": "default"}},
+                  token=self.token)
+        self.assertStatus(r, 202)
+        r = cget("/servers/" + s["id"], token=self.token)
+        self.assertNotIn("security_groups", r.body["server"])
+
+    def test_disk_config_after_rebuild(self):
+        s = self.create()
+        r = cpost("/servers/%s/action" % s["id"], {"rebuild": {
+            "imageRef": self.image["id"], "OS-DCF:diskConfig": "AUTO"}}, token=self.token)
+        self.assertStatus(r, 202)
+        self.assertEqual(r.body["server"]["OS-DCF:diskConfig"], "AUTO")
+        s = self.wait(s["id"], "ACTIVE")
+        self.assertEqual(s["OS-DCF:diskConfig"], "AUTO")
 
     def test_key_name(self):
         r = cpost("/os-keypairs", {"keypair": {"name": uniq("kp")}}, token=self.token)
@@ -260,6 +280,7 @@ class TestList(ServerTestCase):
                                         headers={"OpenStack-API-Version": "compute 2.26"}))
         self.assertEqual(q(name="^lst-1-"), [self.ids[1]])
         self.assertEqual(sorted(q(status="ACTIVE")), sorted(self.ids))
+        self.assertEqual(sorted(q(status="active")), sorted(self.ids))
         self.assertEqual(q(status="SHUTOFF"), [])
         self.assertEqual(sorted(q(image=self.image["id"])), sorted(self.ids))
         self.assertEqual(sorted(q(flavor=self.flavor["id"])), sorted(self.ids))
