@@ -6,7 +6,10 @@ with a batch of builds in flight comes back with every server ACTIVE or
 ERROR and no port or IP left without its server."""
 import os
 import sqlite3
+import subprocess
 import time
+import urllib.parse
+import uuid
 
 import requests
 
@@ -322,21 +325,41 @@ class PipelineTest(CmpTestCase):
 # ---------------------------------------------------------------- a private daemon
 
 class Daemon(objlib.PrivateDaemon):
-    """The object tests' private daemon (own state directory, SQLite), with
-    builds that take BOOT_MS each (the fake driver's boot time) and the
-    power sync every second."""
+    """The object tests' private daemon (own state directory), with builds
+    that take BOOT_MS each (the fake driver's boot time) and the power sync
+    every second; on a fresh PostgreSQL database in a PostgreSQL run
+    (NUBIS_DB, NUBIS_PG_URI as tests/api/run.sh has them), else SQLite."""
 
     BOOT_MS = 150
 
     def __init__(self):
-        super().__init__()
-        with open(os.path.join(self.state, "nubis.conf"), "a") as f:
-            f.write("[compute]\nfake_boot_ms = %d\nsync_power_state_interval = 1\n"
-                    "report_interval = 1\n" % self.BOOT_MS)
+        conf = ("[compute]\nfake_boot_ms = %d\nsync_power_state_interval = 1\n"
+                "report_interval = 1\n" % self.BOOT_MS)
+        self.pgdb = None
+        if os.environ.get("NUBIS_DB") == "postgresql":
+            self.pgdb = "nubis_cmp_" + uuid.uuid4().hex[:12]
+            self.psql("CREATE DATABASE \"%s\"" % self.pgdb)
+            u = urllib.parse.urlsplit(os.environ["NUBIS_PG_URI"])
+            conf += "[database]\nconnection = %s\n" % urllib.parse.urlunsplit(
+                (u.scheme, u.netloc, "/" + self.pgdb, u.query, u.fragment))
+        super().__init__(conf)
+
+    @staticmethod
+    def psql(sql):
+        subprocess.run(["psql", os.environ["NUBIS_PG_URI"], "-qAt", "-v",
+                        "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True,
+                       timeout=60)
+
+    def close(self):
+        super().close()
+        if self.pgdb:
+            self.psql("DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)" % self.pgdb)
 
     def start(self):
         super().start()
         self.project = self.account.rsplit("AUTH_", 1)[1]
+        with open(os.path.join(self.state, "daemon.log")) as f:
+            assert ("postgresql database" if self.pgdb else "sqlite database") in f.read()
         return self
 
     def call(self, method, path, body=None, **kw):
@@ -392,10 +415,17 @@ class CrashTest(CmpTestCase):
     def db_states(self):
         """vm_state of every live server, read from the database of the
         stopped daemon."""
+        sql = "SELECT vm_state FROM cmp_instances WHERE deleted_at IS NULL"
+        if self.d.pgdb:
+            u = urllib.parse.urlsplit(os.environ["NUBIS_PG_URI"])
+            uri = urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + self.d.pgdb,
+                                           u.query, u.fragment))
+            r = subprocess.run(["psql", uri, "-qAt", "-c", sql], check=True,
+                               capture_output=True, text=True, timeout=60)
+            return r.stdout.split()
         db = sqlite3.connect(os.path.join(self.d.state, "nubis.db"))
         try:
-            return [row[0] for row in db.execute(
-                "SELECT vm_state FROM cmp_instances WHERE deleted_at IS NULL")]
+            return [row[0] for row in db.execute(sql)]
         finally:
             db.close()
 
