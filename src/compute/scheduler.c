@@ -243,9 +243,15 @@ static int nb_sched_one(struct nb_tx *tx, struct nb_sched_view *v, const char *i
         goto out;
     best = nb_sched_pick(v->hosts, v->n, &spec, &ratio, &why);
     if (best < 0) {
+        /* after failed builds: Nova's MaxRetriesExceeded, else NoValidHost */
+        char *msg = json_array_size(spec.ignore_hosts)
+            ? nb_xasprintf("Exceeded maximum number of retries. Exhausted all hosts "
+                           "available for retrying build failures for instance %s.", id)
+            : nb_xstrdup("No valid host was found. There are not enough hosts "
+                         "available.");
         nb_info("scheduler: no valid host for server %s (%s)", id, why);
-        r = nb_cmp_server_error(tx, id, 500, "No valid host was found. There are not "
-                                "enough hosts available.", why);
+        r = nb_cmp_server_error(tx, id, 500, msg, why);
+        free(msg);
         if (r == 0)
             r = nb_cmp_event_finish(tx, id, request_id, NB_SCHED_EVENT, false, why);
         goto out;

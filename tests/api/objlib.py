@@ -92,16 +92,17 @@ def blob_shard(key):
 
 class PrivateDaemon:
     """A daemon on its own state directory (bootstrap + serve), for tests
-    that kill it.  .url, .state, .token (the admin's), .account."""
+    that kill it.  .url, .state, .token (the admin's), .account.  'conf' is
+    more of its nubis.conf."""
 
-    def __init__(self):
+    def __init__(self, conf=""):
         self.state = tempfile.mkdtemp(prefix="nubis-obj-")
         self.port = lib.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.proc = None
         # no data plane: an object test has no business with the host's network
         with open(os.path.join(self.state, "nubis.conf"), "w") as f:
-            f.write("[network]\ndataplane_driver = none\n")
+            f.write("[network]\ndataplane_driver = none\n" + conf)
         r = subprocess.run([NUBIS_BIN, "bootstrap", "--admin-password", "pw", "--state-dir",
                             self.state, "--listen", "127.0.0.1:%d" % self.port],
                            capture_output=True, text=True, timeout=120)

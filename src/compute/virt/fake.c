@@ -17,13 +17,20 @@ struct nb_fake_guest {
     enum nb_power power;
     enum nb_power before_suspend;
     int64_t root_gb;
+    int64_t disk_gb;                /* root + ephemeral + swap, as spawned */
     char *console;                  /* what the guest "printed" */
 };
 
 struct nb_fake {
     pthread_mutex_t lock;
     struct nb_map *guests;          /* uuid -> struct nb_fake_guest */
+    int64_t disk_used;              /* GB the guests' disks take */
 };
+
+/* What the fake host has (Nova's fake driver offers as much). */
+#define NB_FAKE_VCPUS 1000
+#define NB_FAKE_MEMORY_MB 800000
+#define NB_FAKE_DISK_GB 600000
 
 static void nb_fake_guest_free(void *p)
 {
@@ -58,7 +65,8 @@ static int nb_fake_inventory(void *drv, struct nb_virt_inventory *out)
 {
     (void)drv;
     *out = (struct nb_virt_inventory){
-        .vcpus = 1000, .memory_mb = 800000, .local_gb = 600000,
+        .vcpus = NB_FAKE_VCPUS, .memory_mb = NB_FAKE_MEMORY_MB,
+        .local_gb = NB_FAKE_DISK_GB,
         .hypervisor_type = "fake", .hypervisor_version = 1000,
     };
     snprintf(out->cpu_info, sizeof(out->cpu_info), "{}");
@@ -129,12 +137,17 @@ static int nb_fake_power_state(void *drv, const char *uuid, enum nb_power *out)
     return r;
 }
 
+/* Spawns with the disk the host really has left: a scheduler that
+ * overcommits disk (disk_allocation_ratio > 1) can send a guest that does
+ * not fit, and its spawn fails as a real one would (the agent then
+ * reschedules it). */
 static int nb_fake_spawn(void *drv, const struct nb_virt_guest *vg, char **err)
 {
     struct nb_fake *f = drv;
     struct nb_fake_guest *g;
     long ms = nb_conf_int("compute", "fake_boot_ms");
-    (void)err;
+    int64_t disk = vg->root_gb + vg->ephemeral_gb + (vg->swap_mb + 1023) / 1024;
+    int r = 0;
 
     /* a boot that takes time, as a real one does (crash tests need builds
      * in flight); the lock is not held meanwhile */
@@ -142,10 +155,18 @@ static int nb_fake_spawn(void *drv, const struct nb_virt_guest *vg, char **err)
         usleep((useconds_t)ms * 1000);
 
     pthread_mutex_lock(&f->lock);
-    if (!nb_map_find(f->guests, vg->uuid, NULL)) {
+    if (!nb_map_find(f->guests, vg->uuid, NULL) &&
+        f->disk_used + disk > NB_FAKE_DISK_GB) {
+        r = -ENOSPC;
+        *err = nb_xasprintf("Not enough disk for instance %s: %lld GB asked, %lld GB "
+                            "free on this host.", vg->uuid, (long long)disk,
+                            (long long)(NB_FAKE_DISK_GB - f->disk_used));
+    } else if (!nb_map_find(f->guests, vg->uuid, NULL)) {
         g = nb_xcalloc(1, sizeof(*g));
         g->power = NB_POWER_RUNNING;
         g->root_gb = vg->root_gb;
+        g->disk_gb = disk;
+        f->disk_used += disk;
         /* a few lines, as a boot prints them: console output reads its
          * tail by lines */
         g->console = nb_xasprintf("fake guest %s starting\n"
@@ -159,14 +180,17 @@ static int nb_fake_spawn(void *drv, const struct nb_virt_guest *vg, char **err)
         nb_map_set(f->guests, vg->uuid, g);
     }
     pthread_mutex_unlock(&f->lock);
-    return 0;
+    return r;
 }
 
 static int nb_fake_destroy(void *drv, const char *uuid, char **err)
 {
     struct nb_fake *f = drv;
+    struct nb_fake_guest *g;
     (void)err;
     pthread_mutex_lock(&f->lock);
+    if (nb_map_find(f->guests, uuid, (void **)&g))
+        f->disk_used -= g->disk_gb;
     nb_map_del(f->guests, uuid);
     pthread_mutex_unlock(&f->lock);
     return 0;
