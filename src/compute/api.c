@@ -67,6 +67,7 @@ static const struct nb_route nb_compute_routes[] = {
     H("GET", "/v2.1/os-security-groups/{id}", nb_cmp_secgroup_show),
     H("PUT", "/v2.1/os-security-groups/{id}", nb_cmp_secgroup_update),
     H("DELETE", "/v2.1/os-security-groups/{id}", nb_cmp_secgroup_delete),
+    H("DELETE", "/v2.1/os-security-groups", nb_cmp_secgroup_delete_no_id),
     H("POST", "/v2.1/os-security-group-rules", nb_cmp_sgrule_create),
     H("DELETE", "/v2.1/os-security-group-rules/{id}", nb_cmp_sgrule_delete),
     H("GET", "/v2.1/servers/{id}/os-security-groups", nb_cmp_server_secgroups),

@@ -48,6 +48,7 @@ int nb_cmp_secgroup_show(struct nb_req *req);
 int nb_cmp_secgroup_create(struct nb_req *req);
 int nb_cmp_secgroup_update(struct nb_req *req);
 int nb_cmp_secgroup_delete(struct nb_req *req);
+int nb_cmp_secgroup_delete_no_id(struct nb_req *req);
 int nb_cmp_sgrule_create(struct nb_req *req);
 int nb_cmp_sgrule_delete(struct nb_req *req);
 int nb_cmp_server_secgroups(struct nb_req *req);

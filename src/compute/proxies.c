@@ -38,6 +38,28 @@ static int nb_proxy_fail(struct nb_req *req, const struct nb_ctx *tmp, int r,
 
 /* ---- /os-security-groups, /os-security-group-rules */
 
+/* oslo's is_uuid_like: 32 hex digits, dashes allowed between groups. */
+static bool nb_uuid_like(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++) {
+        if (*s == '-')
+            continue;
+        if (!strchr("0123456789abcdefABCDEF", *s))
+            return false;
+        n++;
+    }
+    return s && n == 32;
+}
+
+/* Nova's neutron driver refuses group ids that are not uuids (400). */
+static int nb_sg_id_check(struct nb_req *req, const char *id)
+{
+    if (!nb_uuid_like(id))
+        return nb_req_err(req, 400, "Security group id should be uuid");
+    return 0;
+}
+
 /* Nova's rule view of a Neutron ingress rule (its neutron driver's
  * conversion); 'groups' resolves remote group names. */
 static json_t *nb_sg_rule_view(struct nb_ctx *ctx, const json_t *rule)
@@ -123,6 +145,8 @@ static int nb_sg_of(struct nb_req *req, const char *rule, json_t **sg)
     struct nb_ctx tmp;
     const char *id = nb_req_param(req, 0);
     int r = nb_proxy_begin(req, rule);
+    if (r == 0)
+        r = nb_sg_id_check(req, id);
     if (r == 0 && (r = nb_network_secgroup_get(NB_PROXY_CTX(req, tmp), id, sg)) < 0) {
         char msg[160];
         snprintf(msg, sizeof(msg), "Security group %s not found.", id);
@@ -278,6 +302,9 @@ int nb_cmp_sgrule_create(struct nb_req *req)
         return r;
     if (!json_is_object(in) || !parent)
         return nb_req_err(req, 400, "The request body is invalid: no parent group id");
+    if ((r = nb_sg_id_check(req, parent)) < 0 ||
+        (nb_json_str(in, "group_id") && (r = nb_sg_id_check(req, nb_json_str(in, "group_id"))) < 0))
+        return r;
     if ((r = nb_network_secgroup_get(NB_PROXY_CTX(req, tmp), parent, &sg)) < 0)
         return nb_req_err(req, 404, "Security group %s not found.", parent);
     r = nb_sgrule_body(req, in, &body);
@@ -381,7 +408,9 @@ static int nb_networks_list(struct nb_req *req, const char *rule, bool tenant)
     size_t i;
     int r = nb_proxy_begin(req, rule);
 
-    if (r == 0 && (r = nb_network_list_usable(NB_PROXY_CTX(req, tmp), &nets)) < 0)
+    if (r == 0 && (r = (tenant ? nb_network_list_usable
+                               : nb_network_list_visible)(NB_PROXY_CTX(req, tmp),
+                                                          &nets)) < 0)
         r = nb_proxy_fail(req, &tmp, r, NULL);
     if (r == 0) {
         json_array_foreach(nets, i, n)
@@ -427,4 +456,11 @@ int nb_cmp_tenant_networks_list(struct nb_req *req)
 int nb_cmp_tenant_network_show(struct nb_req *req)
 {
     return nb_network_show(req, "os_compute_api:os-tenant-networks:show", true);
+}
+
+/* DELETE /os-security-groups (no id): Nova's router knows no such route. */
+int nb_cmp_secgroup_delete_no_id(struct nb_req *req)
+{
+    nb_req_policy_done(req);
+    return nb_req_err(req, 404, "The resource could not be found.");
 }

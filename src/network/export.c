@@ -95,6 +95,30 @@ static int nb_net_usable_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
     return 0;
 }
 
+/* GET /v2.0/networks's visibility: an admin sees all. */
+static int nb_net_visible_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
+{
+    json_t **out = arg, *all = NULL, *n;
+    size_t i;
+    int r = nb_net_load_all(tx, &nb_net_networks, NULL, &all);
+    if (r < 0)
+        return r;
+    *out = json_array();
+    json_array_foreach(all, i, n) {
+        const char *p = nb_json_str(n, "project_id");
+        if (nb_net_is_admin(ctx) || nb_net_public(n) ||
+            (p && !strcmp(p, ctx->caller.project.id)))
+            json_array_append_new(*out, nb_net_rendered(ctx, n));
+    }
+    json_decref(all);
+    return 0;
+}
+
+int nb_network_list_visible(struct nb_ctx *ctx, json_t **out)
+{
+    return nb_net_read(ctx, nb_net_visible_tx, out);
+}
+
 int nb_network_list_usable(struct nb_ctx *ctx, json_t **out)
 {
     return nb_net_read(ctx, nb_net_usable_tx, out);
@@ -225,8 +249,13 @@ static int nb_net_sg_list_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 {
     struct nb_net_sg_list *a = arg;
     json_t *all = NULL, *sg;
+    char *def = NULL;
     size_t i;
-    int r = nb_net_load_all(tx, &nb_net_secgroups, NULL, &all);
+    /* as Neutron's list, the caller's project gets its default group */
+    int r = nb_net_default_sg(ctx, tx, ctx->caller.project.id, &def);
+    free(def);
+    if (r == 0)
+        r = nb_net_load_all(tx, &nb_net_secgroups, NULL, &all);
     if (r < 0)
         return r;
     a->out = json_array();
@@ -242,7 +271,7 @@ static int nb_net_sg_list_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 int nb_network_secgroup_list(struct nb_ctx *ctx, bool all_projects, json_t **out)
 {
     struct nb_net_sg_list a = {all_projects, NULL};
-    int r = nb_net_read(ctx, nb_net_sg_list_tx, &a);
+    int r = nb_net_export_write(ctx, &nb_net_secgroup_ops, nb_net_sg_list_tx, &a);
     *out = a.out;
     return r;
 }

@@ -18,6 +18,8 @@ int nb_network_get(struct nb_ctx *ctx, const char *id, json_t **out);
 /* The networks 'ctx' may use (its project's and shared ones), for
  * networks "auto": a new array. */
 int nb_network_list_usable(struct nb_ctx *ctx, json_t **out);
+/* The networks GET /v2.0/networks shows ctx (every one to an admin). */
+int nb_network_list_visible(struct nb_ctx *ctx, json_t **out);
 int nb_network_port_get(struct nb_ctx *ctx, const char *id, json_t **out);
 /* 'port' is the body of POST /v2.0/ports (without the "port" wrapper). */
 int nb_network_port_create(struct nb_ctx *ctx, const json_t *port, json_t **out);

@@ -92,17 +92,21 @@ class TestSecurityGroupsProxy(ServerTestCase):
             self.assertNova(cpost(path, {"security_group_rule": rule}, token=self.token), 400)
         self.assertNova(cpost(path, {"security_group_rule": {
             "parent_group_id": "no-such", "ip_protocol": "tcp", "from_port": 1,
-            "to_port": 2}}, token=self.token), 404)
+            "to_port": 2}}, token=self.token), 400, "uuid")
+        self.assertNova(cpost(path, {"security_group_rule": {
+            "parent_group_id": "4fc31522-0a4a-4808-a019-27ed4eea47a2", "ip_protocol": "tcp",
+            "from_port": 1, "to_port": 2}}, token=self.token), 404)
+        self.assertNova(cget("/os-security-groups/no-such", token=self.token), 400)
+        self.assertNova(cdelete("/os-security-groups/", token=self.token), 404)
         self.assertEqual(cget("/os-security-groups", token=self.token).body, before)
 
     def test_default_group_cannot_go_and_others_are_404(self):
+        # a new project's list has its default group, as Neutron's has
+        _, _, fresh = member()
+        r = cget("/os-security-groups", token=fresh)
+        self.assertEqual([x["name"] for x in r.body["security_groups"]], ["default"])
         r = cget("/os-security-groups", token=self.token)
         default = [x for x in r.body["security_groups"] if x["name"] == "default"]
-        if not default:
-            # the default group appears once the project asks Neutron
-            nget("/security-groups", token=self.token)
-            r = cget("/os-security-groups", token=self.token)
-            default = [x for x in r.body["security_groups"] if x["name"] == "default"]
         self.assertEqual(len(default), 1)
         self.assertNova(cdelete("/os-security-groups/" + default[0]["id"], token=self.token),
                         400)
@@ -137,6 +141,11 @@ class TestNetworksProxy(ServerTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.body["network"]["label"], self.net["name"])
         self.assertNova(cget("/os-tenant-networks/no-such", token=self.token), 404)
+        # the admin's os-networks shows every project's networks
+        r = cget("/os-networks")
+        self.assertIn(self.net["id"], [n["id"] for n in r.body["networks"]])
+        self.assertEqual(cget("/os-networks/" + self.net["id"]).body["network"]["label"],
+                         self.net["name"])
         _, _, other = member()
         self.assertNova(cget("/os-tenant-networks/" + self.net["id"], token=other), 404)
 
