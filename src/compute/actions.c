@@ -11,6 +11,7 @@
  * is committed before the task goes to the server's host. */
 #include "compute/actions.h"
 #include "compute/handlers.h"
+#include "image/image.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,72 @@ static int nb_act_reboot(struct nb_act_req *a)
     int r = nb_act_move(a, is_hard ? &hard : &soft);
     a->op_args = json_pack("{s:s}", "type", is_hard ? "HARD" : "SOFT");
     return r;
+}
+
+/* ---- rescue / unrescue (rescue.py): the guest boots from a rescue image
+ * (its own unless rescue_image_ref names one) with a new admin password */
+
+static int nb_act_check_rescue(struct nb_act_req *a)
+{
+    static const char *const keys[] = {"adminPass", "rescue_image_ref", NULL};
+    const json_t *v;
+    int r;
+    if (json_is_null(a->arg))
+        return 0;
+    if (!json_is_object(a->arg))
+        return nb_cmp_bad_input(a->ctx, "rescue", a->arg, "is not of type 'object', 'null'");
+    if ((r = nb_cmp_only_keys(a->ctx, "rescue", a->arg, keys)) < 0)
+        return r;
+    if ((v = json_object_get(a->arg, "adminPass")) && !json_is_string(v))
+        return nb_cmp_bad_input(a->ctx, "adminPass", v, "is not of type 'string'");
+    if ((v = json_object_get(a->arg, "rescue_image_ref")) &&
+        !(json_is_string(v) && nb_uuid_is_dashed(json_string_value(v))))
+        return nb_cmp_bad_input(a->ctx, "rescue_image_ref", v, "is not a 'uuid'");
+    return 0;
+}
+
+static int nb_act_rescue(struct nb_act_req *a)
+{
+    static const char *const vms[] = {NB_VM_ACTIVE, NB_VM_STOPPED, NB_VM_ERROR, NULL};
+    const char *image_id = nb_json_str(a->arg, "rescue_image_ref");
+    char pass[16];
+    int r = nb_act_check(a, "rescue", true, vms, NULL);
+
+    if (r == 0)
+        r = nb_act_check_host(a);
+    if (r == 0 && image_id) {
+        struct nb_ctx tmp = *a->ctx;
+        json_t *image = NULL;
+        tmp.err_status = 0;
+        if (nb_image_get(&tmp, image_id, &image) < 0 ||
+            strcmp(nb_json_str(image, "status"), "active"))
+            r = nb_err_set(a->ctx, 400, "Requested rescue image '%s' is not supported",
+                           image_id);
+        json_decref(image);
+    }
+    if (r == 0)
+        r = nb_act_claim(a, "rescue", NB_TASK_RESCUING);
+    if (r == 0)
+        r = nb_cmp_action_record(a->ctx, a->tx, a->id, "rescue");
+    if (r < 0)
+        return r;
+    a->op = "rescue";
+    a->op_args = json_pack("{s:s?}", "image_id", image_id);
+    if (nb_json_str(a->arg, "adminPass"))
+        a->body = json_pack("{s:s}", "adminPass", nb_json_str(a->arg, "adminPass"));
+    else {
+        nb_cmp_password_new(pass);
+        a->body = json_pack("{s:s}", "adminPass", pass);
+    }
+    return 0;
+}
+
+static int nb_act_unrescue(struct nb_act_req *a)
+{
+    static const char *const vms[] = {NB_VM_RESCUED, NULL};
+    static const struct nb_act_move m = {"unrescue", NB_TASK_UNRESCUING, "unrescue", false,
+                                         vms, NULL};
+    return nb_act_move(a, &m);
 }
 
 /* ---- lock / unlock (lock_server.py; 2.73 locked_reason) */
@@ -403,6 +470,9 @@ static const struct nb_act nb_acts[] = {
      false},
     {"resume", P("os-suspend-server:resume"), 0, NULL, NULL, nb_act_resume, NULL, 202,
      false},
+    {"rescue", P("os-rescue"), 0, nb_act_check_rescue, NULL, nb_act_rescue, NULL, 200,
+     false},
+    {"unrescue", P("os-unrescue"), 0, NULL, NULL, nb_act_unrescue, NULL, 202, false},
     {"lock", P("os-lock-server:lock"), 0, nb_act_check_lock, NULL, nb_act_lock, NULL, 202,
      false},
     {"unlock", P("os-lock-server:unlock"), 0, NULL, NULL, nb_act_unlock, NULL, 202, false},
@@ -415,6 +485,8 @@ static const struct nb_act nb_acts[] = {
     {"os-getConsoleOutput", P("os-console-output"), 0, nb_act_check_console, NULL,
      nb_act_console, NULL, 200, false},
     {"createImage", P("servers:create_image"), 0, nb_act_check_create_image,
+     nb_act_create_image_pre, nb_act_create_image, nb_act_create_image_undo, 202, false},
+    {"createBackup", P("os-create-backup"), 0, nb_act_check_create_backup,
      nb_act_create_image_pre, nb_act_create_image, nb_act_create_image_undo, 202, false},
     {"rebuild", P("servers:rebuild"), 0, nb_act_check_rebuild, NULL, nb_act_rebuild, NULL,
      202, false},
@@ -506,6 +578,7 @@ int nb_cmp_server_action(struct nb_req *req)
     act = nb_act_find(key);
     if (!act || a.mv < act->min_mv)
         return nb_req_err(req, 400, "There is no such action: %s", key);
+    a.key = key;
     a.arg = json_object_get(body, key);
     a.status = act->status;
     r = act->check ? act->check(&a) : 0;

@@ -25,10 +25,13 @@
 #define NB_TASK_RESIZE_REVERTING "resize_reverting"
 #define NB_TASK_RESIZE_CONFIRMING "resize_confirming"
 #define NB_TASK_SNAPSHOT_PENDING "image_snapshot_pending"
+#define NB_TASK_BACKUP "image_backup"
 #define NB_TASK_SNAPSHOT "image_snapshot"
 #define NB_TASK_PENDING_UPLOAD "image_pending_upload"
 #define NB_TASK_UPLOADING "image_uploading"
 #define NB_TASK_DELETING "deleting"
+#define NB_TASK_RESCUING "rescuing"
+#define NB_TASK_UNRESCUING "unrescuing"
 
 /* One POST /servers/{id}/action (or os-interface call) as a handler sees
  * it.  The dispatcher loads the server in a write transaction and
@@ -39,6 +42,7 @@ struct nb_act_req {
     struct nb_req *req;
     struct nb_ctx *ctx;
     const char *id;                 /* the server id from the path */
+    const char *key;                /* the action ("createImage") */
     const json_t *arg;              /* the body's value under the action key */
     int mv;
     struct nb_tx *tx;
@@ -68,6 +72,7 @@ int nb_act_create_image_pre(struct nb_act_req *a);
 int nb_act_create_image(struct nb_act_req *a);
 void nb_act_create_image_undo(struct nb_act_req *a);
 int nb_act_check_create_image(struct nb_act_req *a);
+int nb_act_check_create_backup(struct nb_act_req *a);
 int nb_act_rebuild(struct nb_act_req *a);
 int nb_act_check_rebuild(struct nb_act_req *a);
 int nb_act_resize(struct nb_act_req *a);

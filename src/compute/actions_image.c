@@ -38,6 +38,58 @@ int nb_act_check_create_image(struct nb_act_req *a)
     return r;
 }
 
+/* createBackup (create_backup.py): a snapshot with a type, of which the
+ * host keeps the 'rotation' newest. */
+int nb_act_check_create_backup(struct nb_act_req *a)
+{
+    static const char *const keys[] = {"name", "backup_type", "rotation", "metadata", NULL};
+    static const char *const required[] = {"name", "backup_type", "rotation"};
+    const json_t *v;
+    long n = 0;
+    int r;
+    if (!json_is_object(a->arg))
+        return nb_cmp_bad_input(a->ctx, "createBackup", a->arg, "is not of type 'object'");
+    if ((r = nb_act_only(a, "createBackup", keys)) < 0)
+        return r;
+    for (size_t i = 0; i < NB_ARRAY_SIZE(required); i++)
+        if (!json_object_get(a->arg, required[i])) {
+            char *why = nb_xasprintf("'%s' is a required property", required[i]);
+            r = nb_cmp_bad_input(a->ctx, "createBackup", a->arg, why);
+            free(why);
+            return r;
+        }
+    if ((r = nb_cmp_name_valid(a->ctx, "name", json_object_get(a->arg, "name"))) < 0)
+        return r;
+    if (!json_is_string(v = json_object_get(a->arg, "backup_type")))
+        return nb_cmp_bad_input(a->ctx, "backup_type", v, "is not of type 'string'");
+    v = json_object_get(a->arg, "rotation");
+    if (json_is_integer(v))
+        n = (long)json_integer_value(v);
+    else if (!json_is_string(v) || nb_str_to_long(json_string_value(v), &n) < 0 ||
+             !strchr("0123456789", json_string_value(v)[0]))
+        return nb_cmp_bad_input(a->ctx, "rotation", v, "is not of type 'integer', 'string'");
+    if (n < 0)
+        return nb_cmp_bad_input(a->ctx, "rotation", v, "is less than the minimum of 0");
+    if (json_object_get(a->arg, "metadata"))
+        r = nb_cmp_metadata_valid(a->ctx, "metadata", json_object_get(a->arg, "metadata"));
+    return r;
+}
+
+static bool nb_act_is_backup(const struct nb_act_req *a)
+{
+    return !strcmp(a->key, "createBackup");
+}
+
+static long nb_act_rotation(const struct nb_act_req *a)
+{
+    const json_t *v = json_object_get(a->arg, "rotation");
+    long n = 0;
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    nb_str_to_long(json_string_value(v), &n);
+    return n;
+}
+
 static const char *const nb_snapshot_vms[] = {NB_VM_ACTIVE, NB_VM_STOPPED, NB_VM_PAUSED,
                                               NB_VM_SUSPENDED, NULL};
 
@@ -60,8 +112,11 @@ static json_t *nb_act_snapshot_props(struct nb_act_req *a)
                   "disk_format", fmt, "container_format", "bare", "min_disk",
                   (json_int_t)(root > min_disk ? root : min_disk), "min_ram",
                   json_integer_value(json_object_get(base, "min_ram")), "image_type",
-                  "snapshot", "instance_uuid", a->id, "user_id", a->ctx->caller.user.id,
-                  "owner_id", nb_json_str(a->server, "project_id"));
+                  nb_act_is_backup(a) ? "backup" : "snapshot", "instance_uuid", a->id,
+                  "user_id", a->ctx->caller.user.id, "owner_id",
+                  nb_json_str(a->server, "project_id"));
+    if (nb_act_is_backup(a))
+        json_object_set(p, "backup_type", json_object_get(a->arg, "backup_type"));
     if (nb_json_str(a->server, "image_ref") && *nb_json_str(a->server, "image_ref"))
         json_object_set_new(p, "base_image_ref",
                             json_string(nb_json_str(a->server, "image_ref")));
@@ -76,7 +131,7 @@ int nb_act_create_image_pre(struct nb_act_req *a)
 {
     struct nb_ctx tmp, *ictx;
     json_t *props;
-    int r = nb_act_check(a, "createImage", false, nb_snapshot_vms, NULL);
+    int r = nb_act_check(a, a->key, false, nb_snapshot_vms, NULL);
     if (r == 0)
         r = nb_act_check_host(a);
     if (r < 0)
@@ -94,21 +149,31 @@ int nb_act_create_image_pre(struct nb_act_req *a)
 int nb_act_create_image(struct nb_act_req *a)
 {
     const char *image_id = nb_json_str(a->image, "id");
-    int r = nb_act_check(a, "createImage", false, nb_snapshot_vms, NULL);
+    bool backup = nb_act_is_backup(a);
+    int r = nb_act_check(a, a->key, false, nb_snapshot_vms, NULL);
     if (r == 0)
-        r = nb_act_claim(a, "createImage", NB_TASK_SNAPSHOT_PENDING);
+        r = nb_act_claim(a, a->key, backup ? NB_TASK_BACKUP : NB_TASK_SNAPSHOT_PENDING);
     if (r == 0)
-        r = nb_cmp_action_record(a->ctx, a->tx, a->id, "createImage");
+        r = nb_cmp_action_record(a->ctx, a->tx, a->id, a->key);
     if (r < 0)
         return r;
     a->op = "snapshot";
     a->op_args = json_pack("{s:s,s:s}", "image_id", image_id, "disk_format",
                            nb_json_str(a->image, "disk_format"));
-    /* 2.45: the id in the body; before, where the image is */
+    if (backup)
+        json_object_set_new(a->op_args, "rotate",
+                            json_pack("{s:O,s:I}", "backup_type",
+                                      json_object_get(a->arg, "backup_type"), "rotation",
+                                      (json_int_t)nb_act_rotation(a)));
+    /* 2.45: the id in the body; before, where the image is (Glance's URL
+     * for a snapshot, the compute proxy's for a kept backup) */
     if (a->mv >= NB_MV(2, 45))
         a->body = json_pack("{s:s}", "image_id", image_id);
-    else
+    else if (!backup)
         a->location = nb_xasprintf("%s/image/v2/images/%s", nb_req_base_url(a->req),
+                                   image_id);
+    else if (nb_act_rotation(a) > 0)
+        a->location = nb_xasprintf("%s/compute/v2.1/images/%s", nb_req_base_url(a->req),
                                    image_id);
     return 0;
 }

@@ -129,6 +129,39 @@ static int nb_op_resume(struct nb_cmp_task *t)
     return nb_op_end_vm(t, t->drv->resume(t->virt, &g, &err), err, NB_VM_ACTIVE);
 }
 
+/* ---- rescue: the rescue image as the owner sees it (the server's own
+ * when none was named) */
+
+static int nb_op_rescue(struct nb_cmp_task *t)
+{
+    const char *image_id = nb_json_str(t->args, "image_id");
+    struct nb_virt_guest g;
+    json_t *image = NULL;
+    struct nb_ctx ctx;
+    char *err = NULL;
+    int r = 0;
+
+    nb_cmp_guest_of(t->server, &g);
+    if (image_id) {
+        nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
+                       nb_json_str(t->server, "user_id"), t->request_id);
+        if ((r = nb_image_get(&ctx, image_id, &image)) < 0)
+            err = nb_xasprintf("Rescue image %s: %s", image_id, ctx.err_msg);
+    }
+    if (r == 0)
+        r = t->drv->rescue(t->virt, &g, image, &err);
+    json_decref(image);
+    return nb_op_end_vm(t, r, err, NB_VM_RESCUED);
+}
+
+static int nb_op_unrescue(struct nb_cmp_task *t)
+{
+    struct nb_virt_guest g;
+    char *err = NULL;
+    nb_cmp_guest_of(t->server, &g);
+    return nb_op_end_vm(t, t->drv->unrescue(t->virt, &g, &err), err, NB_VM_ACTIVE);
+}
+
 /* ---- rebuild: a new root disk from the image the API recorded; a server
  * that was stopped is stopped again (Nova's rebuild keeps the power state
  * the user left) */
@@ -296,6 +329,33 @@ out:
     return r;
 }
 
+/* createBackup: keeps the 'rotation' newest backups of this type of the
+ * server and deletes the older ones (Nova's _rotate_backups). */
+static void nb_op_rotate(struct nb_cmp_task *t, struct nb_ctx *ctx, const json_t *rotate)
+{
+    json_int_t keep = json_integer_value(json_object_get(rotate, "rotation"));
+    json_t *q = json_pack("{s:s,s:s,s:O,s:s,s:s,s:s}", "instance_uuid", t->server_id,
+                          "image_type", "backup", "backup_type",
+                          json_object_get(rotate, "backup_type"), "sort_key", "created_at",
+                          "sort_dir", "desc", "limit", "1000");
+    json_t *imgs = NULL;
+    const json_t *img;
+    size_t i;
+
+    if (nb_image_list(ctx, q, &imgs) < 0)
+        nb_warn("compute: cannot list the backups of %s: %s", t->server_id, ctx->err_msg);
+    json_array_foreach(imgs, i, img) {
+        if ((json_int_t)i < keep)
+            continue;
+        ctx->err_status = 0;
+        if (nb_image_delete(ctx, nb_json_str(img, "id")) < 0)
+            nb_warn("compute: cannot rotate backup %s of %s out: %s",
+                    nb_json_str(img, "id"), t->server_id, ctx->err_msg);
+    }
+    json_decref(imgs);
+    json_decref(q);
+}
+
 static int nb_op_snapshot(struct nb_cmp_task *t)
 {
     const char *image_id = nb_json_str(t->args, "image_id");
@@ -308,6 +368,8 @@ static int nb_op_snapshot(struct nb_cmp_task *t)
                    nb_json_str(t->server, "user_id"), t->request_id);
     if (r == 0)
         r = nb_op_snapshot_write(t, &ctx, image_id, fmt ? fmt : "qcow2", &err);
+    if (r == 0 && json_object_get(t->args, "rotate"))
+        nb_op_rotate(t, &ctx, json_object_get(t->args, "rotate"));
     if (r < 0 && image_id) {
         ctx.err_status = 0;
         if (nb_image_delete(&ctx, image_id) < 0)
@@ -389,6 +451,8 @@ const struct nb_cmp_op nb_cmp_action_ops[] = {
     {"unpause", "compute_unpause_instance", nb_op_unpause},
     {"suspend", "compute_suspend_instance", nb_op_suspend},
     {"resume", "compute_resume_instance", nb_op_resume},
+    {"rescue", "compute_rescue_instance", nb_op_rescue},
+    {"unrescue", "compute_unrescue_instance", nb_op_unrescue},
     {"rebuild", "compute_rebuild_instance", nb_op_rebuild},
     {"resize", "compute_resize_instance", nb_op_resize},
     {"confirm_resize", "compute_confirm_resize", nb_op_confirm_resize},

@@ -60,6 +60,11 @@ static const struct nb_route nb_compute_routes[] = {
     H("POST", "/v2.1/servers/{id}/os-interface", nb_cmp_interface_attach),
     H("GET", "/v2.1/servers/{id}/os-interface/{port}", nb_cmp_interface_show),
     H("DELETE", "/v2.1/servers/{id}/os-interface/{port}", nb_cmp_interface_detach),
+    /* Nova's image proxy (to 2.35), where old clients follow a snapshot */
+    H("GET", "/v2.1/images", nb_cmp_images_index),
+    H("GET", "/v2.1/images/detail", nb_cmp_images_detail),
+    H("GET", "/v2.1/images/{id}", nb_cmp_image_show),
+    H("DELETE", "/v2.1/images/{id}", nb_cmp_image_delete),
 
     /* ---- Nova's network proxy APIs before 2.36 (proxies.c) */
     H("GET", "/v2.1/os-security-groups", nb_cmp_secgroups_list),

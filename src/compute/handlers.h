@@ -41,6 +41,10 @@ int nb_cmp_interface_list(struct nb_req *req);
 int nb_cmp_interface_show(struct nb_req *req);
 int nb_cmp_interface_attach(struct nb_req *req);
 int nb_cmp_interface_detach(struct nb_req *req);
+int nb_cmp_images_index(struct nb_req *req);
+int nb_cmp_images_detail(struct nb_req *req);
+int nb_cmp_image_show(struct nb_req *req);
+int nb_cmp_image_delete(struct nb_req *req);
 
 /* ---- Nova's network proxy APIs before 2.36 (proxies.c) */
 int nb_cmp_secgroups_list(struct nb_req *req);

@@ -12,6 +12,10 @@ extern const struct nb_module nb_image_module;
  * carries the error); documents are Glance's image JSON. */
 /* -ENOENT (404 set) when absent or not visible to ctx. */
 int nb_image_get(struct nb_ctx *ctx, const char *id, json_t **out);
+/* The images ctx may see that match 'query' (the query keys of GET
+ * /v2/images with string values: filters, sort_key/sort_dir, limit,
+ * marker), as that list answers them: a new array. */
+int nb_image_list(struct nb_ctx *ctx, const json_t *query, json_t **out);
 /* Creates a queued image from 'props' (the body of POST /v2/images). */
 int nb_image_create(struct nb_ctx *ctx, const json_t *props, json_t **out);
 /* Uploads the data of queued image 'id' from 'fd' (read to its end),

@@ -323,7 +323,7 @@ static int nb_list_filters(struct nb_ctx *ctx, const struct nb_list_query *lq,
 
 /* Rows after the marker in the sort order: (k1 > v1) OR (k1 = v1 AND
  * k2 > v2) ..., with the marker's own values. */
-static int nb_list_marker(struct nb_req *req, struct nb_tx *tx, const struct nb_sort *s,
+static int nb_list_marker(struct nb_ctx *ctx, struct nb_tx *tx, const struct nb_sort *s,
                           const char *marker, struct nb_sql *w)
 {
     struct nb_sql q = {0};
@@ -337,7 +337,7 @@ static int nb_list_marker(struct nb_req *req, struct nb_tx *tx, const struct nb_
     nb_sql_text(&q, marker);
     r = nb_tx_query_sql(tx, &st, &q);
     if (r == 0 && (r = nb_stmt_next(st)) == 0)
-        r = nb_req_err(req, 400, "marker %s could not be found.", marker);
+        r = nb_err_set(ctx, 400, "marker %s could not be found.", marker);
     if (r > 0) {
         nb_sql_add(w, " AND (");
         for (int i = 0; i < s->n; i++) {
@@ -373,42 +373,28 @@ static char *nb_list_next(struct nb_req *req, const char *last)
     return nb_buf_steal(&b);
 }
 
-int nb_img_list(struct nb_req *req)
+/* The images ctx sees for query 'lq', at most 'limit' of them, appended
+ * to 'images'. */
+static int nb_list_run(struct nb_ctx *ctx, const struct nb_list_query *lq, long limit,
+                       json_t *images)
 {
-    struct nb_ctx *ctx = nb_req_ctx(req);
-    struct nb_list_query lq = {json_object(), json_array(), json_array(), json_array()};
     struct nb_sort sort = {0};
     struct nb_sql w = {0};
     struct nb_tx *tx = NULL;
     struct nb_stmt *st = NULL;
-    json_t *images = json_array(), *body = NULL;
     const char *v;
-    long limit = nb_conf_int("image", "limit_param_default");
-    long max = nb_conf_int("image", "api_limit_max");
     int r;
 
-    /* "/v2/images/" names an image with an empty id (Glance: 404) */
-    if (nb_req_path(req)[strlen(nb_req_path(req)) - 1] == '/') {
-        r = nb_req_err(req, 404, "No image found with ID ");
-        goto out;
-    }
-    nb_req_query_each(req, nb_list_collect, &lq);
-    if ((v = nb_json_str(lq.q, "limit")) && (nb_str_to_long(v, &limit) < 0 || limit < 0)) {
-        r = nb_req_err(req, 400, "limit param must be a non-negative integer");
-        goto out;
-    }
-    if (limit > max)
-        limit = max;
     nb_sql_add(&w, "SELECT " NB_IMG_COLS " FROM images WHERE 1 = 1");
-    r = nb_sort_parse(ctx, &lq, &sort);
+    r = nb_sort_parse(ctx, lq, &sort);
     if (r == 0)
-        r = nb_list_visibility(ctx, lq.q, &w);
+        r = nb_list_visibility(ctx, lq->q, &w);
     if (r == 0)
-        r = nb_list_filters(ctx, &lq, &w);
+        r = nb_list_filters(ctx, lq, &w);
     if (r == 0)
         r = nb_tx_begin(nb_img_env->db, false, &tx);
-    if (r == 0 && (v = nb_json_str(lq.q, "marker")))
-        r = nb_list_marker(req, tx, &sort, v, &w);
+    if (r == 0 && (v = nb_json_str(lq->q, "marker")))
+        r = nb_list_marker(ctx, tx, &sort, v, &w);
     if (r < 0)
         goto out;
     nb_sql_add(&w, " ORDER BY ");
@@ -420,6 +406,50 @@ int nb_img_list(struct nb_req *req)
     while (r == 0 && (r = nb_stmt_next(st)) > 0)
         r = json_array_append_new(images, nb_img_render(tx, st));
     nb_stmt_done(st);
+out:
+    nb_tx_rollback(tx);
+    nb_sql_free(&w);
+    return r;
+}
+
+/* ?limit=, capped by [image] api_limit_max. */
+static int nb_list_limit(struct nb_ctx *ctx, const json_t *q, long *limit)
+{
+    const char *v = nb_json_str(q, "limit");
+    long max = nb_conf_int("image", "api_limit_max");
+    *limit = nb_conf_int("image", "limit_param_default");
+    if (v && (nb_str_to_long(v, limit) < 0 || *limit < 0))
+        return nb_err_set(ctx, 400, "limit param must be a non-negative integer");
+    if (*limit > max)
+        *limit = max;
+    return 0;
+}
+
+static void nb_list_query_free(struct nb_list_query *lq)
+{
+    json_decref(lq->q);
+    json_decref(lq->tags);
+    json_decref(lq->sort_keys);
+    json_decref(lq->sort_dirs);
+}
+
+int nb_img_list(struct nb_req *req)
+{
+    struct nb_ctx *ctx = nb_req_ctx(req);
+    struct nb_list_query lq = {json_object(), json_array(), json_array(), json_array()};
+    json_t *images = json_array(), *body = NULL;
+    long limit = 0;
+    int r;
+
+    /* "/v2/images/" names an image with an empty id (Glance: 404) */
+    if (nb_req_path(req)[strlen(nb_req_path(req)) - 1] == '/') {
+        r = nb_req_err(req, 404, "No image found with ID ");
+        goto out;
+    }
+    nb_req_query_each(req, nb_list_collect, &lq);
+    r = nb_list_limit(ctx, lq.q, &limit);
+    if (r == 0)
+        r = nb_list_run(ctx, &lq, limit, images);
     if (r < 0)
         goto out;
     body = json_pack("{s:O,s:s,s:s}", "images", images, "first", "/v2/images",
@@ -432,13 +462,36 @@ int nb_img_list(struct nb_req *req)
     }
     r = nb_reply_json(req, 200, body);
 out:
-    nb_tx_rollback(tx);
-    nb_sql_free(&w);
     json_decref(images);
-    json_decref(lq.q);
-    json_decref(lq.tags);
-    json_decref(lq.sort_keys);
-    json_decref(lq.sort_dirs);
+    nb_list_query_free(&lq);
+    return r;
+}
+
+static void nb_list_collect_json(struct nb_list_query *lq, const json_t *query)
+{
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)query, key, v)
+        if (json_is_string(v))
+            nb_list_collect(lq, key, json_string_value(v));
+}
+
+int nb_image_list(struct nb_ctx *ctx, const json_t *query, json_t **out)
+{
+    struct nb_list_query lq = {json_object(), json_array(), json_array(), json_array()};
+    long limit = 0;
+    int r;
+
+    *out = json_array();
+    nb_list_collect_json(&lq, query);
+    r = nb_list_limit(ctx, lq.q, &limit);
+    if (r == 0)
+        r = nb_list_run(ctx, &lq, limit, *out);
+    if (r < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    nb_list_query_free(&lq);
     return r;
 }
 

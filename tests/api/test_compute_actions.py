@@ -236,6 +236,44 @@ class TestPower(ActionsBase):
         self.assertEqual(events[0]["result"], "Success")
 
 
+class TestRescue(ActionsBase):
+    def test_rescue_unrescue(self):
+        sid = self.boot()
+        self.conflict(sid, {"unrescue": None}, "Cannot 'unrescue' instance %s while it is "
+                      "in vm_state active" % sid)
+        r = self.act_ok(sid, {"rescue": {"adminPass": "s3cret"}}, status=200)
+        self.assertEqual(r.body, {"adminPass": "s3cret"})
+        s = wait_status(sid, "RESCUE")
+        self.assertEqual(s["OS-EXT-STS:vm_state"], "rescued")
+        for body, name in (({"rescue": None}, "rescue"), ({"pause": None}, "pause"),
+                           ({"reboot": {"type": "HARD"}}, "reboot"),
+                           ({"os-stop": None}, "stop")):
+            self.conflict(sid, body, "Cannot '%s' instance %s while it is in vm_state "
+                          "rescued" % (name, sid))
+        self.act_ok(sid, {"unrescue": None})
+        wait_status(sid, "ACTIVE")
+
+    def test_rescue_a_stopped_server_with_an_image(self):
+        sid = self.boot()
+        self.act_ok(sid, {"os-stop": None})
+        wait_status(sid, "SHUTOFF")
+        r = self.act_ok(sid, {"rescue": {"rescue_image_ref": self.fx["image"]}}, status=200)
+        self.assertEqual(len(r.body["adminPass"]), 12)
+        wait_status(sid, "RESCUE")
+        self.act_ok(sid, {"unrescue": None})
+        wait_status(sid, "ACTIVE")
+
+    def test_rescue_bad_input_400(self):
+        sid = self.boot()
+        self.bad(sid, {"rescue": {"adminPass": 1}}, "is not of type 'string'")
+        self.bad(sid, {"rescue": {"rescue_image_ref": "x"}}, "uuid")
+        self.bad(sid, {"rescue": {"x": 1}}, "Additional properties")
+        self.bad(sid, {"rescue": "now"}, "is not of type")
+        self.bad(sid, {"rescue": {"rescue_image_ref": "6b5a1c3e-7d52-4c55-9b8e-0d9f2d1f0a11"}},
+                 "is not supported")
+        self.assertEqual(show(sid, token=self.tok).body["server"]["status"], "ACTIVE")
+
+
 class TestLock(ActionsBase):
     def test_admin_lock_blocks_the_member(self):
         sid = self.boot()
@@ -409,6 +447,104 @@ class TestCreateImage(ActionsBase):
         self.bad(sid, {"createImage": {"name": "s", "extra": 1}}, "Additional properties")
         self.bad(sid, {"createImage": None}, "is not of type 'object'")
         self.assertEqual(set(imagelib.list_ids(token=self.tok)), before)
+
+
+class TestImageProxy(ActionsBase):
+    """Nova's /images proxy (to 2.35), where old clients follow a snapshot."""
+
+    def test_show_a_snapshot_and_delete_it(self):
+        sid = self.boot()
+        r = self.act_ok(sid, {"createImage": {"name": "proxied", "metadata": {"k": "v"}}},
+                        mv="2.1")
+        image_id = r.headers["Location"].rsplit("/", 1)[1]
+        self.assertTrue(lib.wait_until(lambda: imagelib.status_of(image_id) == "active",
+                                       timeout=10))
+        r = cget("/images/" + image_id, token=self.tok)
+        self.assertStatus(r, 200)
+        img = r.body["image"]
+        self.assertEqual((img["id"], img["name"], img["status"], img["progress"]),
+                         (image_id, "proxied", "ACTIVE", 100))
+        self.assertEqual(img["server"]["id"], sid)
+        self.assertEqual(img["metadata"]["k"], "v")
+        self.assertEqual(img["metadata"]["image_type"], "snapshot")
+        self.assertEqual(img["minDisk"], 1)
+        self.assertIn("OS-EXT-IMG-SIZE:size", img)
+        self.assertEqual(img["links"][0]["rel"], "self")
+        # gone from 2.36
+        self.assertNova(cget("/images/" + image_id, token=self.tok, mv="2.36"), 404)
+        # another project does not see it
+        self.assertNova(cget("/images/" + image_id, token=self.fx["other"]), 404)
+        self.assertNova(cdelete("/images/" + image_id, token=self.fx["other"]), 404)
+        # listed, by the server it comes from and its type
+        for path, key in (("/images?server=%s" % sid, "links"),
+                          ("/images/detail?server=%s&type=snapshot&status=ACTIVE" % sid,
+                           "metadata")):
+            r = cget(path, token=self.tok)
+            self.assertStatus(r, 200)
+            self.assertEqual([i["id"] for i in r.body["images"]], [image_id])
+            self.assertIn(key, r.body["images"][0])
+        r = cget("/images?type=backup&server=%s" % sid, token=self.tok)
+        self.assertEqual(r.body["images"], [])
+        r = cget("/images/detail?limit=1", token=self.tok)
+        self.assertEqual(len(r.body["images"]), 1)
+        self.assertEqual(r.body["images_links"][0]["rel"], "next")
+        self.assertNova(cget("/images", token=self.tok, mv="2.36"), 404)
+        self.assertStatus(cdelete("/images/" + image_id, token=self.tok), 204)
+        self.assertNova(cget("/images/" + image_id, token=self.tok), 404, "could not be found")
+        self.assertNova(cdelete("/images/" + image_id, token=self.tok), 404)
+        wait_status(sid, "ACTIVE")
+
+
+class TestCreateBackup(ActionsBase):
+    def backups(self, sid):
+        r = cget("/images/detail?server=%s&type=backup" % sid, token=self.tok)
+        self.assertStatus(r, 200)
+        return sorted(i["name"] for i in r.body["images"])
+
+    def test_backups_rotate(self):
+        sid = self.boot()
+        for n in (1, 2, 3):
+            r = self.act_ok(sid, {"createBackup": {"name": "b%d" % n, "backup_type": "daily",
+                                                   "rotation": 2}})
+            image_id = r.body["image_id"]
+            self.assertTrue(lib.wait_until(
+                lambda: imagelib.status_of(image_id) == "active", timeout=10))
+            wait_status(sid, "ACTIVE")
+        self.assertTrue(lib.wait_until(lambda: self.backups(sid) == ["b2", "b3"], timeout=10),
+                        self.backups(sid))
+        img = imagelib.show(image_id)
+        self.assertEqual((img["image_type"], img["backup_type"]), ("backup", "daily"))
+        # another type rotates on its own
+        r = self.act_ok(sid, {"createBackup": {"name": "w1", "backup_type": "weekly",
+                                               "rotation": "1"}}, mv="2.44")
+        self.assertTrue(r.headers["Location"].endswith("/compute/v2.1/images/" +
+                                                       r.headers["Location"].rsplit("/", 1)[1]))
+        wait_status(sid, "ACTIVE")
+        self.assertTrue(lib.wait_until(lambda: self.backups(sid) == ["b2", "b3", "w1"],
+                                       timeout=10), self.backups(sid))
+        for i in cget("/images?server=%s" % sid, token=self.tok).body["images"]:
+            cdelete("/images/" + i["id"], token=self.tok)
+
+    def test_create_backup_bad_input_400(self):
+        sid = self.boot()
+        ok = {"name": "b", "backup_type": "daily", "rotation": 1}
+        for k in ok:
+            body = dict(ok)
+            del body[k]
+            self.bad(sid, {"createBackup": body}, "'%s' is a required property" % k)
+        for k, v in (("rotation", -1), ("rotation", "x"), ("rotation", 1.5),
+                     ("backup_type", 1), ("name", ""), ("metadata", {"a": 1})):
+            body = dict(ok)
+            body[k] = v
+            self.bad(sid, {"createBackup": body})
+        self.bad(sid, {"createBackup": dict(ok, extra=1)}, "Additional properties")
+        self.assertEqual(self.backups(sid), [])
+        self.act_ok(sid, {"os-stop": None})
+        wait_status(sid, "SHUTOFF")
+        self.act_ok(sid, {"os-resetState": {"state": "error"}}, token=lib.admin_token())
+        self.conflict(sid, {"createBackup": ok}, "Cannot 'createBackup' instance %s while "
+                      "it is in vm_state error" % sid)
+        self.assertEqual(self.backups(sid), [])
 
 
 class TestResize(ActionsBase):

@@ -83,6 +83,12 @@ struct nb_virt_driver {
     int (*unpause)(void *drv, const char *uuid, char **err);
     int (*suspend)(void *drv, const char *uuid, char **err);
     int (*resume)(void *drv, const struct nb_virt_guest *g, char **err);
+    /* Rescue: boots the guest from 'image' (a Glance document; the guest's
+     * own image when NULL) with its root disk attached as a second disk,
+     * for repairs; unrescue boots it from its own disk again. */
+    int (*rescue)(void *drv, const struct nb_virt_guest *g, const json_t *image,
+                  char **err);
+    int (*unrescue)(void *drv, const struct nb_virt_guest *g, char **err);
     /* A new root disk from g->image, keeping the guest's identity. */
     int (*rebuild)(void *drv, const struct nb_virt_guest *g, char **err);
     /* Resize to g's flavor (the guest is stopped, changed, and started

@@ -16,6 +16,7 @@
 struct nb_fake_guest {
     enum nb_power power;
     enum nb_power before_suspend;
+    bool rescued;                   /* booted from a rescue image */
     int64_t root_gb;
     int64_t disk_gb;                /* root + ephemeral + swap, as spawned */
     char *console;                  /* what the guest "printed" */
@@ -239,6 +240,41 @@ static int nb_fake_resume(void *drv, const struct nb_virt_guest *g, char **err)
                        NB_POWER_RUNNING, err);
 }
 
+/* Rescue boots the guest (running or not) from another disk; unrescue
+ * only applies to a rescued guest. */
+static int nb_fake_rescue_set(void *drv, const char *uuid, bool rescued, char **err)
+{
+    struct nb_fake *f = drv;
+    struct nb_fake_guest *g;
+    int r = 0;
+
+    pthread_mutex_lock(&f->lock);
+    if (!nb_map_find(f->guests, uuid, (void **)&g)) {
+        r = -ENOENT;
+        *err = nb_xasprintf("Instance %s could not be found.", uuid);
+    } else if (g->rescued == rescued) {
+        r = -EBUSY;
+        *err = nb_xasprintf("Instance %s is %s rescued.", uuid, rescued ? "already" : "not");
+    } else {
+        g->rescued = rescued;
+        g->power = NB_POWER_RUNNING;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return r;
+}
+
+static int nb_fake_rescue(void *drv, const struct nb_virt_guest *g, const json_t *image,
+                          char **err)
+{
+    (void)image;
+    return nb_fake_rescue_set(drv, g->uuid, true, err);
+}
+
+static int nb_fake_unrescue(void *drv, const struct nb_virt_guest *g, char **err)
+{
+    return nb_fake_rescue_set(drv, g->uuid, false, err);
+}
+
 /* Rebuild and resize keep the guest running, as a real driver leaves it. */
 static int nb_fake_rebuild(void *drv, const struct nb_virt_guest *g, char **err)
 {
@@ -358,6 +394,8 @@ const struct nb_virt_driver nb_virt_fake_driver = {
     .unpause = nb_fake_unpause,
     .suspend = nb_fake_suspend,
     .resume = nb_fake_resume,
+    .rescue = nb_fake_rescue,
+    .unrescue = nb_fake_unrescue,
     .rebuild = nb_fake_rebuild,
     .resize = nb_fake_resize,
     .resize_confirm = nb_fake_resize_confirm,
