@@ -424,6 +424,8 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:os-console-output", ACT_MEMBER},
     {"os_compute_api:os-security-groups:add", ACT_MEMBER},
     {"os_compute_api:os-security-groups:remove", ACT_MEMBER},
+    {"os_compute_api:os-server-password:show", ACT_READER},
+    {"os_compute_api:os-server-password:clear", ACT_MEMBER},
     {"os_compute_api:os-attach-interfaces:list", ACT_READER},
     {"os_compute_api:os-attach-interfaces:show", ACT_READER},
     {"os_compute_api:os-attach-interfaces:create", ACT_MEMBER},

@@ -452,6 +452,15 @@ int nb_act_resize(struct nb_act_req *a)
         r = nb_act_claim(a, "resize", NB_TASK_RESIZE_PREP);
     if (r == 0) {
         set = json_pack("{s:O}", "new_flavor", nf);
+        if (json_object_get(a->arg, "OS-DCF:diskConfig")) {
+            json_t *req = json_deep_copy(json_object_get(a->server, "request"));
+            if (!json_is_object(req)) {
+                json_decref(req);
+                req = json_object();
+            }
+            json_object_set(req, "disk_config", json_object_get(a->arg, "OS-DCF:diskConfig"));
+            json_object_set_new(set, "request", req);
+        }
         r = nb_cmp_server_set(a->tx, a->id, set);
     }
     if (r == 0)

@@ -90,15 +90,38 @@ static int nb_act_secgroup_ports(struct nb_act_req *a, const char *gid, bool add
     return r < 0 ? r : done ? 0 : -ENOENT;
 }
 
-/* The names the server view shows follow the ports (servers_view.c reads
- * request.security_groups). */
-static int nb_act_secgroup_names(struct nb_act_req *a, const char *name, bool add)
+/* Whether 'name' (as recorded) names group 'gid' for the server's owner:
+ * a group removed by id drops the name it was added by. */
+static bool nb_act_secgroup_is(struct nb_act_req *a, const char *name, const char *gid)
 {
-    struct nb_tx *tx = NULL;
-    json_t *s = NULL, *req, *names, *set;
+    struct nb_ctx tmp = *a->ctx;
+    char *id = NULL;
+    bool same;
+    tmp.err_status = 0;
+    same = nb_network_secgroup_id(&tmp, name, &id) == 0 && !strcmp(id, gid);
+    free(id);
+    return same;
+}
+
+/* The names the server view shows follow the ports (servers_view.c reads
+ * request.security_groups): 'name' added, or every name of group 'gid'
+ * dropped.  The names are resolved before the compute transaction (the
+ * network service writes in its own). */
+static int nb_act_secgroup_names(struct nb_act_req *a, const char *name, const char *gid,
+                                 bool add)
+{
+    json_t *drop = json_object(), *s = NULL, *req, *names, *set;
     const json_t *n;
+    struct nb_tx *tx = NULL;
     size_t i;
-    int r = nb_tx_begin(nb_cmp_db(), true, &tx);
+    int r;
+
+    json_array_foreach(nb_json_arr(nb_json_obj(a->server, "request"), "security_groups"),
+                       i, n)
+        if (json_is_string(n) && (!strcmp(json_string_value(n), name) ||
+                                  (!add && nb_act_secgroup_is(a, json_string_value(n), gid))))
+            json_object_set_new(drop, json_string_value(n), json_true());
+    r = nb_tx_begin(nb_cmp_db(), true, &tx);
     if (r == 0)
         r = nb_cmp_server_get(a->ctx, tx, a->id, &s);
     if (r < 0)
@@ -108,7 +131,7 @@ static int nb_act_secgroup_names(struct nb_act_req *a, const char *name, bool ad
         req = json_object();
     names = json_array();
     json_array_foreach(json_object_get(req, "security_groups"), i, n)
-        if (json_is_string(n) && strcmp(json_string_value(n), name))
+        if (json_is_string(n) && !json_object_get(drop, json_string_value(n)))
             json_array_append(names, (json_t *)n);
     if (add)
         json_array_append_new(names, json_string(name));
@@ -123,6 +146,7 @@ static int nb_act_secgroup_names(struct nb_act_req *a, const char *name, bool ad
 out:
     nb_tx_rollback(tx);
     json_decref(s);
+    json_decref(drop);
     return r;
 }
 
@@ -140,7 +164,7 @@ static int nb_act_secgroup(struct nb_act_req *a, bool add)
         r = nb_err_set(a->ctx, 404, "Security group %s not associated with the instance %s",
                        name, a->id);
     if (r == 0)
-        r = nb_act_secgroup_names(a, name, add);
+        r = nb_act_secgroup_names(a, name, gid, add);
     free(gid);
     return r;
 }

@@ -60,6 +60,8 @@ static const struct nb_route nb_compute_routes[] = {
     H("POST", "/v2.1/servers/{id}/os-interface", nb_cmp_interface_attach),
     H("GET", "/v2.1/servers/{id}/os-interface/{port}", nb_cmp_interface_show),
     H("DELETE", "/v2.1/servers/{id}/os-interface/{port}", nb_cmp_interface_detach),
+    H("GET", "/v2.1/servers/{id}/os-server-password", nb_cmp_server_password_show),
+    H("DELETE", "/v2.1/servers/{id}/os-server-password", nb_cmp_server_password_clear),
     /* Nova's image proxy (to 2.35), where old clients follow a snapshot */
     H("GET", "/v2.1/images", nb_cmp_images_index),
     H("GET", "/v2.1/images/detail", nb_cmp_images_detail),

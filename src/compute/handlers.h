@@ -41,6 +41,8 @@ int nb_cmp_interface_list(struct nb_req *req);
 int nb_cmp_interface_show(struct nb_req *req);
 int nb_cmp_interface_attach(struct nb_req *req);
 int nb_cmp_interface_detach(struct nb_req *req);
+int nb_cmp_server_password_show(struct nb_req *req);
+int nb_cmp_server_password_clear(struct nb_req *req);
 int nb_cmp_images_index(struct nb_req *req);
 int nb_cmp_images_detail(struct nb_req *req);
 int nb_cmp_image_show(struct nb_req *req);

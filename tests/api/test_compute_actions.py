@@ -608,6 +608,19 @@ class TestRebuild(ActionsBase):
         self.assertEqual(s["metadata"], {"a": "b"})
         self.assertEqual(s["image"]["id"], self.fx["image"])
 
+    def test_rebuild_and_resize_set_the_disk_config(self):
+        sid = self.boot()
+        self.act_ok(sid, {"rebuild": {"imageRef": self.fx["image"],
+                                      "OS-DCF:diskConfig": "AUTO"}})
+        s = wait_status(sid, "ACTIVE")
+        self.assertEqual(s["OS-DCF:diskConfig"], "AUTO")
+        self.act_ok(sid, {"resize": {"flavorRef": self.fx["flavors"][1],
+                                     "OS-DCF:diskConfig": "MANUAL"}})
+        s = wait_status(sid, "VERIFY_RESIZE")
+        self.assertEqual(s["OS-DCF:diskConfig"], "MANUAL")
+        self.act_ok(sid, {"revertResize": None})
+        wait_status(sid, "ACTIVE")
+
     def test_rebuild_of_a_stopped_server_stays_stopped(self):
         sid = self.boot()
         self.act_ok(sid, {"os-stop": None})
@@ -655,6 +668,12 @@ class TestSecurityGroups(ActionsBase):
             self.assertNotIn(sg["id"], p["security_groups"])
         r = act(sid, {"removeSecurityGroup": {"name": sg["name"]}}, token=self.tok)
         self.assertNova(r, 404, "not associated")
+        # without any group, the server shows none (Nova omits the key)
+        for g in show(sid, token=self.tok).body["server"]["security_groups"]:
+            self.act_ok(sid, {"removeSecurityGroup": {"name": g["name"]}})
+        self.assertNotIn("security_groups", show(sid, token=self.tok).body["server"])
+        for p in netlib.nget("/ports?device_id=" + sid, token=self.tok).body["ports"]:
+            self.assertEqual(p["security_groups"], [])
 
     def test_bad_input(self):
         sid = self.boot()
@@ -665,6 +684,19 @@ class TestSecurityGroups(ActionsBase):
         self.bad(sid, {"addSecurityGroup": {"name": 3}}, "is not of type 'string'")
         self.bad(sid, {"removeSecurityGroup": {"name": "x", "y": 1}}, "Additional")
         self.bad(sid, {"removeSecurityGroup": None}, "is not of type 'object'")
+
+
+class TestServerPassword(ActionsBase):
+    def test_show_and_clear(self):
+        sid = self.boot()
+        r = cget("/servers/%s/os-server-password" % sid, token=self.tok)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"password": ""})
+        self.assertStatus(cdelete("/servers/%s/os-server-password" % sid, token=self.tok), 204)
+        self.assertNova(cget("/servers/%s/os-server-password" % sid,
+                             token=self.fx["other"]), 404)
+        self.assertNova(cdelete("/servers/%s/os-server-password" % sid,
+                                token=self.fx["other"]), 404)
 
 
 class TestForceDelete(ActionsBase):
