@@ -31,6 +31,12 @@
 #define NB_TASK_UPLOADING "image_uploading"
 #define NB_TASK_DELETING "deleting"
 #define NB_TASK_RESCUING "rescuing"
+#define NB_TASK_SHELVING "shelving"
+#define NB_TASK_SHELVING_PENDING_UPLOAD "shelving_image_pending_upload"
+#define NB_TASK_SHELVING_UPLOADING "shelving_image_uploading"
+#define NB_TASK_SHELVING_OFFLOADING "shelving_offloading"
+#define NB_TASK_UNSHELVING "unshelving"
+#define NB_TASK_SPAWNING "spawning"
 #define NB_TASK_UNRESCUING "unrescuing"
 
 /* One POST /servers/{id}/action (or os-interface call) as a handler sees
@@ -80,6 +86,20 @@ int nb_act_check_resize(struct nb_act_req *a);
 int nb_act_confirm_resize(struct nb_act_req *a);
 int nb_act_revert_resize(struct nb_act_req *a);
 
+/* The snapshot image of the server (createImage, createBackup, shelve)
+ * named 'name', in a->image (before the write transaction). */
+int nb_act_image_make(struct nb_act_req *a, const char *name);
+
+/* actions_shelve.c: shelve (an image, then the guest offloaded), unshelve,
+ * shelveOffload; and their ops */
+int nb_act_shelve_pre(struct nb_act_req *a);
+int nb_act_shelve(struct nb_act_req *a);
+int nb_act_check_unshelve(struct nb_act_req *a);
+int nb_act_unshelve(struct nb_act_req *a);
+int nb_act_shelve_offload(struct nb_act_req *a);
+int nb_op_shelve(struct nb_cmp_task *t);
+int nb_op_unshelve(struct nb_cmp_task *t);
+
 /* actions_secgroups.c: addSecurityGroup / removeSecurityGroup, forceDelete */
 int nb_act_check_secgroup(struct nb_act_req *a);
 int nb_act_add_secgroup(struct nb_act_req *a);
@@ -94,5 +114,9 @@ int nb_op_end(struct nb_cmp_task *t, int r, const char *err,
               const json_t *changes, const char *fail_vm_state);
 /* Sets the server's task_state to 'task_state' as a step of a task. */
 int nb_op_step(struct nb_cmp_task *t, const char *task_state);
+/* Writes the guest's root disk as image 'image_id' (queued, 'fmt'),
+ * task_state 'uploading' while it goes up, as ctx (the owner). */
+int nb_op_snapshot_write(struct nb_cmp_task *t, struct nb_ctx *ctx, const char *image_id,
+                         const char *fmt, const char *uploading, char **err);
 
 #endif

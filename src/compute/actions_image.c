@@ -96,7 +96,7 @@ static const char *const nb_snapshot_vms[] = {NB_VM_ACTIVE, NB_VM_STOPPED, NB_VM
 /* The image Nova's create_image makes (compute/utils.py): private, the
  * base image's formats and minimums (min_disk at least the flavor's disk),
  * and properties saying where it comes from; the user's metadata on top. */
-static json_t *nb_act_snapshot_props(struct nb_act_req *a)
+static json_t *nb_act_snapshot_props(struct nb_act_req *a, const char *name)
 {
     const json_t *base = nb_json_obj(nb_json_obj(a->server, "request"), "image");
     const json_t *meta = json_object_get(a->arg, "metadata"), *v;
@@ -107,8 +107,8 @@ static json_t *nb_act_snapshot_props(struct nb_act_req *a)
 
     if (!fmt || (strcmp(fmt, "raw") && strcmp(fmt, "qcow2")))
         fmt = "qcow2";
-    p = json_pack("{s:O,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "name",
-                  json_object_get(a->arg, "name"), "visibility", "private",
+    p = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "name", name,
+                  "visibility", "private",
                   "disk_format", fmt, "container_format", "bare", "min_disk",
                   (json_int_t)(root > min_disk ? root : min_disk), "min_ram",
                   json_integer_value(json_object_get(base, "min_ram")), "image_type",
@@ -125,24 +125,27 @@ static json_t *nb_act_snapshot_props(struct nb_act_req *a)
     return p;
 }
 
-/* Before the write transaction (the image service writes in its own):
- * the state as loaded, then the image. */
-int nb_act_create_image_pre(struct nb_act_req *a)
+int nb_act_image_make(struct nb_act_req *a, const char *name)
 {
-    struct nb_ctx tmp, *ictx;
-    json_t *props;
-    int r = nb_act_check(a, a->key, false, nb_snapshot_vms, NULL);
-    if (r == 0)
-        r = nb_act_check_host(a);
-    if (r < 0)
-        return r;
-    props = nb_act_snapshot_props(a);
-    ictx = NB_ACT_QUIET(a, tmp);
-    r = nb_image_create(ictx, props, &a->image);
+    struct nb_ctx tmp, *ictx = NB_ACT_QUIET(a, tmp);
+    json_t *props = nb_act_snapshot_props(a, name);
+    int r = nb_image_create(ictx, props, &a->image);
     json_decref(props);
     if (r < 0)          /* Glance's 413 for its image quota is Nova's 403 */
         r = nb_err_set(a->ctx, ictx->err_status == 413 ? 403 : ictx->err_status ?
                        ictx->err_status : 500, "%s", ictx->err_msg);
+    return r;
+}
+
+/* Before the write transaction (the image service writes in its own):
+ * the state as loaded, then the image. */
+int nb_act_create_image_pre(struct nb_act_req *a)
+{
+    int r = nb_act_check(a, a->key, false, nb_snapshot_vms, NULL);
+    if (r == 0)
+        r = nb_act_check_host(a);
+    if (r == 0)
+        r = nb_act_image_make(a, nb_json_str(a->arg, "name"));
     return r;
 }
 

@@ -302,8 +302,8 @@ static int nb_op_revert_resize(struct nb_cmp_task *t)
  * image the API created; a failed snapshot deletes that image, as Nova's
  * manager does */
 
-static int nb_op_snapshot_write(struct nb_cmp_task *t, struct nb_ctx *ctx,
-                                const char *image_id, const char *fmt, char **err)
+int nb_op_snapshot_write(struct nb_cmp_task *t, struct nb_ctx *ctx, const char *image_id,
+                         const char *fmt, const char *uploading, char **err)
 {
     char *path = nb_xasprintf("%s/snapshot-XXXXXX", nb_cmp_env()->state_dir);
     int fd = mkstemp(path);
@@ -317,7 +317,7 @@ static int nb_op_snapshot_write(struct nb_cmp_task *t, struct nb_ctx *ctx,
     unlink(path);
     r = t->drv->snapshot(t->virt, t->server_id, fmt, fd, err);
     if (r == 0)
-        r = nb_op_step(t, NB_TASK_UPLOADING);
+        r = nb_op_step(t, uploading);
     if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
         r = -errno;
     if (r == 0 && (r = nb_image_upload_fd(ctx, image_id, fd)) < 0)
@@ -367,7 +367,8 @@ static int nb_op_snapshot(struct nb_cmp_task *t)
     nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
                    nb_json_str(t->server, "user_id"), t->request_id);
     if (r == 0)
-        r = nb_op_snapshot_write(t, &ctx, image_id, fmt ? fmt : "qcow2", &err);
+        r = nb_op_snapshot_write(t, &ctx, image_id, fmt ? fmt : "qcow2", NB_TASK_UPLOADING,
+                                 &err);
     if (r == 0 && json_object_get(t->args, "rotate"))
         nb_op_rotate(t, &ctx, json_object_get(t->args, "rotate"));
     if (r < 0 && image_id) {
@@ -453,6 +454,8 @@ const struct nb_cmp_op nb_cmp_action_ops[] = {
     {"resume", "compute_resume_instance", nb_op_resume},
     {"rescue", "compute_rescue_instance", nb_op_rescue},
     {"unrescue", "compute_unrescue_instance", nb_op_unrescue},
+    {"shelve", "compute_shelve_instance", nb_op_shelve},
+    {"unshelve", "compute_unshelve_instance", nb_op_unshelve},
     {"rebuild", "compute_rebuild_instance", nb_op_rebuild},
     {"resize", "compute_resize_instance", nb_op_resize},
     {"confirm_resize", "compute_confirm_resize", nb_op_confirm_resize},

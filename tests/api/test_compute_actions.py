@@ -686,6 +686,65 @@ class TestSecurityGroups(ActionsBase):
         self.bad(sid, {"removeSecurityGroup": None}, "is not of type 'object'")
 
 
+class TestShelve(ActionsBase):
+    def shelved_images(self, name):
+        return [i for i in imagelib.list_ids(token=self.tok, name=name + "-shelved")]
+
+    def test_shelve_unshelve(self):
+        sid = self.boot()
+        name = show(sid, token=self.tok).body["server"]["name"]
+        self.conflict(sid, {"unshelve": None}, "Cannot 'unshelve' instance %s while it is "
+                      "in vm_state active" % sid)
+        self.act_ok(sid, {"shelve": None})
+        s = wait_status(sid, "SHELVED_OFFLOADED")
+        self.assertEqual(s["OS-EXT-STS:power_state"], 0)
+        images = self.shelved_images(name)
+        self.assertEqual(len(images), 1)
+        self.assertEqual(imagelib.status_of(images[0]), "active")
+        adm = lib.admin_token()
+        ports = netlib.nget("/ports?device_id=" + sid, token=adm).body["ports"]
+        self.assertEqual([p["binding:host_id"] for p in ports], [""])
+        for body, name_ in (({"shelve": None}, "shelve"), ({"os-start": None}, "start"),
+                            ({"reboot": {"type": "HARD"}}, "reboot"),
+                            ({"createImage": {"name": "x"}}, "createImage")):
+            self.conflict(sid, body, "Cannot '%s' instance %s while it is in vm_state "
+                          "shelved_offloaded" % (name_, sid))
+        r = act(sid, {"shelveOffload": None}, token=self.tok)
+        self.assertNova(r, 403)
+        r = act(sid, {"shelveOffload": None}, token=adm)
+        self.assertNova(r, 409, "vm_state shelved_offloaded")
+        self.bad(sid, {"unshelve": {"availability_zone": 1}}, "is not of type", mv="2.77")
+        self.bad(sid, {"unshelve": {"host": "x"}}, "Additional properties", mv="2.77")
+        self.bad(sid, {"unshelve": {"availability_zone": "elsewhere"}}, "not available",
+                 mv="2.77")
+        self.act_ok(sid, {"unshelve": {"availability_zone": "nova"}}, mv="2.77")
+        s = wait_status(sid, "ACTIVE")
+        self.assertEqual(s["OS-EXT-STS:power_state"], 1)
+        self.assertEqual(self.shelved_images(name), [])
+        ports = netlib.nget("/ports?device_id=" + sid, token=adm).body["ports"]
+        self.assertNotEqual(ports[0]["binding:host_id"], "")
+        r = cget("/servers/%s/os-instance-actions" % sid, token=self.tok, mv="2.79")
+        self.assertLessEqual({"shelve", "unshelve"},
+                             {a["action"] for a in r.body["instanceActions"]})
+
+    def test_shelve_a_paused_server_and_delete_it(self):
+        sid = self.boot()
+        self.act_ok(sid, {"pause": None})
+        wait_status(sid, "PAUSED")
+        self.act_ok(sid, {"shelve": None})
+        wait_status(sid, "SHELVED_OFFLOADED")
+        self.assertStatus(cdelete("/servers/" + sid, token=self.tok), 204)
+        self.assertTrue(wait_gone(sid, token=self.tok))
+
+    def test_shelve_wrong_state_409(self):
+        sid = self.boot()
+        self.act_ok(sid, {"os-resetState": {"state": "error"}}, token=lib.admin_token())
+        self.conflict(sid, {"shelve": None}, "Cannot 'shelve' instance %s while it is in "
+                      "vm_state error" % sid)
+        name = show(sid, token=self.tok).body["server"]["name"]
+        self.assertEqual(self.shelved_images(name), [])
+
+
 class TestServerPassword(ActionsBase):
     def test_show_and_clear(self):
         sid = self.boot()
