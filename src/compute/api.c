@@ -67,6 +67,12 @@ static const struct nb_route nb_compute_routes[] = {
     H("GET", "/v2.1/images/detail", nb_cmp_images_detail),
     H("GET", "/v2.1/images/{id}", nb_cmp_image_show),
     H("DELETE", "/v2.1/images/{id}", nb_cmp_image_delete),
+    H("GET", "/v2.1/images/{id}/metadata", nb_cmp_image_meta_index),
+    H("POST", "/v2.1/images/{id}/metadata", nb_cmp_image_meta_create),
+    H("PUT", "/v2.1/images/{id}/metadata", nb_cmp_image_meta_update_all),
+    H("GET", "/v2.1/images/{id}/metadata/{key}", nb_cmp_image_meta_show),
+    H("PUT", "/v2.1/images/{id}/metadata/{key}", nb_cmp_image_meta_update),
+    H("DELETE", "/v2.1/images/{id}/metadata/{key}", nb_cmp_image_meta_delete),
 
     /* ---- Nova's network proxy APIs before 2.36 (proxies.c) */
     H("GET", "/v2.1/os-security-groups", nb_cmp_secgroups_list),

@@ -47,6 +47,12 @@ int nb_cmp_images_index(struct nb_req *req);
 int nb_cmp_images_detail(struct nb_req *req);
 int nb_cmp_image_show(struct nb_req *req);
 int nb_cmp_image_delete(struct nb_req *req);
+int nb_cmp_image_meta_index(struct nb_req *req);
+int nb_cmp_image_meta_create(struct nb_req *req);
+int nb_cmp_image_meta_update_all(struct nb_req *req);
+int nb_cmp_image_meta_show(struct nb_req *req);
+int nb_cmp_image_meta_update(struct nb_req *req);
+int nb_cmp_image_meta_delete(struct nb_req *req);
 
 /* ---- Nova's network proxy APIs before 2.36 (proxies.c) */
 int nb_cmp_secgroups_list(struct nb_req *req);

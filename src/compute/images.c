@@ -235,3 +235,182 @@ int nb_cmp_image_delete(struct nb_req *req)
     json_decref(img);
     return r;
 }
+
+/* ---- /images/{id}/metadata (image_metadata.py): the image's properties */
+
+/* The image's properties (a new object), or Nova's 404. */
+static int nb_cmp_image_props_of(struct nb_req *req, json_t **props)
+{
+    json_t *img = NULL;
+    const char *key;
+    const json_t *v;
+    int r = nb_cmp_images_mv(req);
+    if (r == 0)
+        r = nb_cmp_image_of(req, &img);
+    if (r < 0)
+        return r;
+    *props = json_object();
+    json_object_foreach(img, key, v)
+        if (!nb_cmp_image_core(key))
+            json_object_set(*props, key, (json_t *)v);
+    json_decref(img);
+    return 0;
+}
+
+/* Makes the image's properties 'want' (removing the others) as the
+ * caller, within the metadata_items quota. */
+static int nb_cmp_image_props_set(struct nb_req *req, const json_t *have, const json_t *want)
+{
+    struct nb_ctx *ctx = nb_req_ctx(req), tmp = *ctx;
+    json_t *ops = json_array();
+    struct nb_tx *tx = NULL;
+    int64_t limit = -1;
+    const char *key;
+    const json_t *v;
+    int r = nb_tx_begin(nb_cmp_db(), false, &tx);
+
+    if (r == 0)
+        r = nb_cmp_quota_limit(tx, ctx->caller.project.id, "metadata_items", &limit);
+    nb_tx_rollback(tx);
+    if (r == 0 && limit >= 0 && (int64_t)json_object_size(want) > limit)
+        r = nb_err_set(ctx, 403, "Quota exceeded for metadata_items: the image may have "
+                       "%lld.", (long long)limit);
+    if (r < 0)
+        goto out;
+    json_object_foreach((json_t *)have, key, v)
+        if (!json_object_get(want, key)) {
+            char *path = nb_xasprintf("/%s", key);
+            json_array_append_new(ops, json_pack("{s:s,s:s}", "op", "remove", "path", path));
+            free(path);
+        }
+    json_object_foreach((json_t *)want, key, v) {
+        char *path = nb_xasprintf("/%s", key);
+        json_array_append_new(ops, json_pack("{s:s,s:s,s:O}", "op", "add", "path", path,
+                                             "value", v));
+        free(path);
+    }
+    tmp.err_status = 0;
+    if ((r = nb_image_update(&tmp, nb_req_param(req, 0), ops, NULL)) < 0)
+        r = nb_err_set(ctx, tmp.err_status ? tmp.err_status : 500, "%s", tmp.err_msg);
+out:
+    json_decref(ops);
+    return r;
+}
+
+/* {"metadata": {...}} (create, update_all) or {"meta": {one}} (update). */
+static int nb_cmp_image_meta_body(struct nb_req *req, const char *key, const json_t **out)
+{
+    const json_t *body = nb_req_json(req), *v;
+    if (!body)
+        return -EINVAL;
+    if (json_object_size(body) != 1 || !(v = json_object_get(body, key))) {
+        char *why = nb_xasprintf("'%s' is a required property, and the only one", key);
+        int r = nb_cmp_bad_input(nb_req_ctx(req), key, body, why);
+        free(why);
+        return r;
+    }
+    *out = v;
+    return nb_cmp_metadata_valid(nb_req_ctx(req), key, v);
+}
+
+int nb_cmp_image_meta_index(struct nb_req *req)
+{
+    json_t *props = NULL;
+    int r = nb_cmp_image_props_of(req, &props);
+    return r < 0 ? r : nb_reply_json(req, 200, json_pack("{s:o}", "metadata", props));
+}
+
+/* POST merges, PUT replaces. */
+static int nb_cmp_image_meta_write(struct nb_req *req, bool merge)
+{
+    const json_t *meta = NULL;
+    json_t *props = NULL, *want = NULL;
+    int r = nb_cmp_images_mv(req);
+    if (r == 0)
+        r = nb_cmp_image_meta_body(req, "metadata", &meta);
+    if (r == 0)
+        r = nb_cmp_image_props_of(req, &props);
+    if (r < 0)
+        goto out;
+    want = merge ? json_deep_copy(props) : json_object();
+    json_object_update(want, (json_t *)meta);
+    r = nb_cmp_image_props_set(req, props, want);
+    if (r == 0)
+        r = nb_reply_json(req, 200, json_pack("{s:O}", "metadata", want));
+out:
+    json_decref(props);
+    json_decref(want);
+    return r;
+}
+
+int nb_cmp_image_meta_create(struct nb_req *req)
+{
+    return nb_cmp_image_meta_write(req, true);
+}
+
+int nb_cmp_image_meta_update_all(struct nb_req *req)
+{
+    return nb_cmp_image_meta_write(req, false);
+}
+
+int nb_cmp_image_meta_show(struct nb_req *req)
+{
+    const char *key = nb_req_param(req, 1);
+    json_t *props = NULL;
+    int r = nb_cmp_image_props_of(req, &props);
+    if (r == 0 && !json_object_get(props, key))
+        r = nb_req_err(req, 404, "Image %s has no metadata item %s.", nb_req_param(req, 0),
+                       key);
+    if (r == 0)
+        r = nb_reply_json(req, 200, json_pack("{s:{s:O}}", "meta", key,
+                                              json_object_get(props, key)));
+    json_decref(props);
+    return r;
+}
+
+int nb_cmp_image_meta_update(struct nb_req *req)
+{
+    const char *key = nb_req_param(req, 1);
+    const json_t *meta = NULL;
+    json_t *props = NULL, *want = NULL;
+    int r = nb_cmp_images_mv(req);
+    if (r == 0)
+        r = nb_cmp_image_meta_body(req, "meta", &meta);
+    if (r == 0 && json_object_size(meta) != 1)
+        r = nb_req_err(req, 400, "Request body contains too many items");
+    if (r == 0 && !json_object_get(meta, key))
+        r = nb_req_err(req, 400, "Request body and URI mismatch");
+    if (r == 0)
+        r = nb_cmp_image_props_of(req, &props);
+    if (r < 0)
+        goto out;
+    want = json_deep_copy(props);
+    json_object_update(want, (json_t *)meta);
+    r = nb_cmp_image_props_set(req, props, want);
+    if (r == 0)
+        r = nb_reply_json(req, 200, json_pack("{s:O}", "meta", meta));
+out:
+    json_decref(props);
+    json_decref(want);
+    return r;
+}
+
+int nb_cmp_image_meta_delete(struct nb_req *req)
+{
+    const char *key = nb_req_param(req, 1);
+    json_t *props = NULL, *want = NULL;
+    int r = nb_cmp_image_props_of(req, &props);
+    if (r == 0 && !json_object_get(props, key))
+        r = nb_req_err(req, 404, "Invalid metadata key");
+    if (r < 0)
+        goto out;
+    want = json_deep_copy(props);
+    json_object_del(want, key);
+    r = nb_cmp_image_props_set(req, props, want);
+    if (r == 0)
+        r = nb_reply_empty(req, 204);
+out:
+    json_decref(props);
+    json_decref(want);
+    return r;
+}

@@ -18,6 +18,9 @@ int nb_image_get(struct nb_ctx *ctx, const char *id, json_t **out);
 int nb_image_list(struct nb_ctx *ctx, const json_t *query, json_t **out);
 /* Creates a queued image from 'props' (the body of POST /v2/images). */
 int nb_image_create(struct nb_ctx *ctx, const json_t *props, json_t **out);
+/* Applies JSON-patch 'ops' (the body of PATCH /v2/images/{id}, media type
+ * 2.1) to image 'id'; *out (may be NULL) is the image after it. */
+int nb_image_update(struct nb_ctx *ctx, const char *id, const json_t *ops, json_t **out);
 /* Uploads the data of queued image 'id' from 'fd' (read to its end),
  * hashed and inspected like an API upload; the image becomes active. */
 int nb_image_upload_fd(struct nb_ctx *ctx, const char *id, int fd);

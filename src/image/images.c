@@ -609,7 +609,7 @@ static int nb_patch_apply(struct nb_ctx *ctx, json_t *doc, const json_t *op, boo
 
 /* What a patch may change depends on the image: formats only while no data
  * was given (Glance's domain model), the owner only by an admin. */
-static int nb_img_check_change(struct nb_req *req, const json_t *img, const json_t *doc)
+static int nb_img_check_change(struct nb_ctx *ctx, const json_t *img, const json_t *doc)
 {
     static const char *const fmts[] = {"disk_format", "container_format"};
     const char *status = nb_json_str(img, "status");
@@ -619,19 +619,72 @@ static int nb_img_check_change(struct nb_req *req, const json_t *img, const json
     for (size_t i = 0; i < NB_ARRAY_SIZE(fmts); i++)
         if (!json_equal(json_object_get(img, fmts[i]), json_object_get(doc, fmts[i])) &&
             strcmp(status, "queued"))
-            return nb_req_err(req, 403, "Properties disk_format, container_format can "
+            return nb_err_set(ctx, 403, "Properties disk_format, container_format can "
                                         "be set only when image is in queued state "
                                         "(image %s is %s).",
                               nb_json_str(img, "id"), status);
     if (!json_equal(json_object_get(img, "owner"), json_object_get(doc, "owner")) &&
-        !nb_img_is_admin(nb_req_ctx(req)))
-        return nb_req_err(req, 403, "Only an admin may change the owner of an image.");
+        !nb_img_is_admin(ctx))
+        return nb_err_set(ctx, 403, "Only an admin may change the owner of an image.");
     if (!json_equal(json_object_get(img, "visibility"), json_object_get(doc, "visibility"))) {
         target = nb_img_target(img);
-        r = nb_img_check_visibility(nb_req_ctx(req), doc, target);
+        r = nb_img_check_visibility(ctx, doc, target);
         json_decref(target);
     }
     return r;
+}
+
+/* Applies patch 'ops' to image 'id' as ctx (image:modify_image), in its
+ * own transaction; *out (may be NULL) is the image after it. */
+static int nb_img_patch(struct nb_ctx *ctx, const char *id, const json_t *ops, bool v21,
+                        json_t **out)
+{
+    struct nb_tx *tx = NULL;
+    json_t *img = NULL, *doc = NULL, *target = NULL;
+    const json_t *op;
+    size_t i;
+    int r = nb_tx_begin(nb_img_env->db, true, &tx);
+
+    if (r == 0)
+        r = nb_img_load(ctx, tx, id, &img);
+    if (r == 0) {
+        target = nb_img_target(img);
+        r = nb_policy_enforce(ctx, "image:modify_image", target);
+    }
+    if (r < 0)
+        goto out;
+    doc = json_deep_copy(img);
+    for (i = 0; i < NB_ARRAY_SIZE(nb_img_readonly); i++)
+        json_object_del(doc, nb_img_readonly[i]);
+    json_array_foreach(ops, i, op)
+        if ((r = nb_patch_apply(ctx, doc, op, v21)) < 0)
+            goto out;
+    r = nb_img_validate(ctx, doc);
+    if (r == 0)
+        r = nb_img_check_change(ctx, img, doc);
+    if (r == 0)
+        r = nb_img_store(tx, id, doc, 0);
+    if (r == 0 && out)
+        r = nb_img_row(tx, id, out);
+    if (r == 0) {
+        r = nb_tx_commit(tx);
+        tx = NULL;
+    }
+out:
+    nb_tx_rollback(tx);
+    json_decref(img);
+    json_decref(doc);
+    json_decref(target);
+    return r;
+}
+
+int nb_image_update(struct nb_ctx *ctx, const char *id, const json_t *ops, json_t **out)
+{
+    if (out)
+        *out = NULL;
+    if (!json_is_array(ops))
+        return nb_err_set(ctx, 400, "Request body must be a JSON array of operation objects.");
+    return nb_img_patch(ctx, id, ops, true, out);
 }
 
 static bool nb_patch_ctype(const char *ctype, bool *v21)
@@ -645,56 +698,27 @@ static bool nb_patch_ctype(const char *ctype, bool *v21)
 
 int nb_img_update(struct nb_req *req)
 {
-    struct nb_ctx *ctx = nb_req_ctx(req);
-    const char *id = nb_req_param(req, 0), *body;
-    struct nb_tx *tx = NULL;
-    json_t *ops = NULL, *img = NULL, *doc = NULL;
+    const char *body;
+    json_t *ops = NULL, *img = NULL;
     json_error_t jerr;
-    size_t len, i;
-    const json_t *op;
+    size_t len;
     bool v21;
     int r;
 
-    if (!nb_patch_ctype(nb_req_header(req, "Content-Type"), &v21)) {
-        nb_req_policy_done(req);
+    nb_req_policy_done(req);        /* nb_img_patch enforces */
+    if (!nb_patch_ctype(nb_req_header(req, "Content-Type"), &v21))
         return nb_req_err(req, 415, "Unsupported Content-Type: use "
                                     "application/openstack-images-v2.1-json-patch");
-    }
     body = nb_req_body(req, &len);
     ops = json_loadb(body, len, 0, &jerr);
-    if (!json_is_array(ops)) {
-        nb_req_policy_done(req);
+    if (!json_is_array(ops))
         r = nb_req_err(req, 400, "Request body must be a JSON array of operation objects%s%s",
                        ops ? "." : ": ", ops ? "" : jerr.text);
-        goto out;
-    }
-    r = nb_tx_begin(nb_img_env->db, true, &tx);
+    else
+        r = nb_img_patch(nb_req_ctx(req), nb_req_param(req, 0), ops, v21, &img);
     if (r == 0)
-        r = nb_img_find(req, tx, id, "image:modify_image", &img);
-    if (r < 0)
-        goto out;
-    doc = json_deep_copy(img);
-    for (i = 0; i < NB_ARRAY_SIZE(nb_img_readonly); i++)
-        json_object_del(doc, nb_img_readonly[i]);
-    json_array_foreach(ops, i, op)
-        if ((r = nb_patch_apply(ctx, doc, op, v21)) < 0)
-            goto out;
-    r = nb_img_validate(ctx, doc);
-    if (r == 0)
-        r = nb_img_check_change(req, img, doc);
-    if (r == 0)
-        r = nb_img_store(tx, id, doc, 0);
-    if (r == 0)
-        r = nb_img_reply_one(req, tx, id, 200);
-    if (r == 0) {
-        r = nb_tx_commit(tx);
-        tx = NULL;
-    }
-out:
-    nb_tx_rollback(tx);
+        r = nb_reply_json(req, 200, img);
     json_decref(ops);
-    json_decref(img);
-    json_decref(doc);
     return r;
 }
 

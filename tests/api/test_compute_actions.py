@@ -7,7 +7,7 @@ import time
 import imagelib
 import lib
 import netlib
-from cmplib import CmpTestCase, cdelete, cget, cpost
+from cmplib import CmpTestCase, cdelete, cget, cpost, cput
 from lib import uniq
 
 _ctx = {}
@@ -493,6 +493,46 @@ class TestImageProxy(ActionsBase):
         self.assertNova(cget("/images/" + image_id, token=self.tok), 404, "could not be found")
         self.assertNova(cdelete("/images/" + image_id, token=self.tok), 404)
         wait_status(sid, "ACTIVE")
+
+
+class TestImageProxyMetadata(ActionsBase):
+    def test_image_metadata(self):
+        img = imagelib.new_active_image(token=self.tok, os_distro="debian")
+        base = "/images/%s/metadata" % img["id"]
+        r = cget(base, token=self.tok)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["metadata"], {"os_distro": "debian"})
+        r = cpost(base, {"metadata": {"a": "1", "b": "2"}}, token=self.tok)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["metadata"], {"os_distro": "debian", "a": "1", "b": "2"})
+        r = cput(base + "/a", {"meta": {"a": "one"}}, token=self.tok)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"meta": {"a": "one"}})
+        r = cget(base + "/a", token=self.tok)
+        self.assertEqual(r.body, {"meta": {"a": "one"}})
+        self.assertEqual(imagelib.show(img["id"], token=self.tok)["a"], "one")
+        self.assertStatus(cdelete(base + "/b", token=self.tok), 204)
+        self.assertNova(cdelete(base + "/b", token=self.tok), 404)
+        self.assertNova(cget(base + "/b", token=self.tok), 404)
+        r = cput(base, {"metadata": {"only": "this"}}, token=self.tok)
+        self.assertStatus(r, 200)
+        self.assertEqual(cget(base, token=self.tok).body["metadata"], {"only": "this"})
+        # bad input changes nothing
+        for path, body, words in (
+                (base + "/x", {"meta": {"y": "1"}}, ("mismatch",)),
+                (base + "/x", {"meta": {"x": "1", "y": "2"}}, ("too many",)),
+                (base, {"metadata": {"k": 1}}, ()),
+                (base, {"meta": {"k": "v"}}, ()),
+                (base, {"metadata": "x"}, ())):
+            method = cput if path.endswith("/x") or body.get("meta") else cpost
+            self.assertNova(method(path, body, token=self.tok), 400, *words)
+        self.assertEqual(cget(base, token=self.tok).body["metadata"], {"only": "this"})
+        self.assertNova(cget(base, token=self.fx["other"]), 404)
+        self.assertNova(cpost(base, {"metadata": {"a": "b"}}, token=self.fx["other"]), 404)
+        self.assertNova(cget(base, token=self.tok, mv="2.36"), 404)
+        self.assertNova(cget("/images/6b5a1c3e-7d52-4c55-9b8e-0d9f2d1f0a11/metadata",
+                             token=self.tok), 404)
+        imagelib.icall("DELETE", "/images/" + img["id"], token=self.tok)
 
 
 class TestCreateBackup(ActionsBase):
