@@ -96,6 +96,16 @@ static int nb_fake_list(void *drv, void (*fn)(void *arg, const char *uuid,
     return 0;
 }
 
+/* Guest 'uuid' (f->lock held), or NULL with the message in *err. */
+static struct nb_fake_guest *nb_fake_guest_get(struct nb_fake *f, const char *uuid,
+                                               char **err)
+{
+    struct nb_fake_guest *g = NULL;
+    if (!nb_map_find(f->guests, uuid, (void **)&g))
+        *err = nb_xasprintf("Instance %s could not be found.", uuid);
+    return g;
+}
+
 /* Runs 'op' on guest 'uuid' under the lock: the new power state when
  * 'from' (a bit mask of 1 << power; 0: any) allows it. */
 static int nb_fake_set(void *drv, const char *uuid, unsigned from,
@@ -106,9 +116,8 @@ static int nb_fake_set(void *drv, const char *uuid, unsigned from,
     int r = 0;
 
     pthread_mutex_lock(&f->lock);
-    if (!nb_map_find(f->guests, uuid, (void **)&g)) {
+    if (!(g = nb_fake_guest_get(f, uuid, err))) {
         r = -ENOENT;
-        *err = nb_xasprintf("Instance %s could not be found.", uuid);
     } else if (from && !(from & (1u << g->power))) {
         r = -EBUSY;
         *err = nb_xasprintf("Instance %s is in power state %d.", uuid, g->power);
@@ -249,9 +258,8 @@ static int nb_fake_rescue_set(void *drv, const char *uuid, bool rescued, char **
     int r = 0;
 
     pthread_mutex_lock(&f->lock);
-    if (!nb_map_find(f->guests, uuid, (void **)&g)) {
+    if (!(g = nb_fake_guest_get(f, uuid, err))) {
         r = -ENOENT;
-        *err = nb_xasprintf("Instance %s could not be found.", uuid);
     } else if (g->rescued == rescued) {
         r = -EBUSY;
         *err = nb_xasprintf("Instance %s is %s rescued.", uuid, rescued ? "already" : "not");
