@@ -64,6 +64,7 @@ static const struct nb_route nb_compute_routes[] = {
     H("DELETE", "/v2.1/servers/{id}/os-server-password", nb_cmp_server_password_clear),
     /* Nova's image proxy (to 2.35), where old clients follow a snapshot */
     H("GET", "/v2.1/images", nb_cmp_images_index),
+    H("DELETE", "/v2.1/images", nb_cmp_images_delete_no_id),
     H("GET", "/v2.1/images/detail", nb_cmp_images_detail),
     H("GET", "/v2.1/images/{id}", nb_cmp_image_show),
     H("DELETE", "/v2.1/images/{id}", nb_cmp_image_delete),

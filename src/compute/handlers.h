@@ -45,6 +45,7 @@ int nb_cmp_server_password_show(struct nb_req *req);
 int nb_cmp_server_password_clear(struct nb_req *req);
 int nb_cmp_images_index(struct nb_req *req);
 int nb_cmp_images_detail(struct nb_req *req);
+int nb_cmp_images_delete_no_id(struct nb_req *req);
 int nb_cmp_image_show(struct nb_req *req);
 int nb_cmp_image_delete(struct nb_req *req);
 int nb_cmp_image_meta_index(struct nb_req *req);

@@ -200,6 +200,19 @@ int nb_cmp_images_detail(struct nb_req *req)
     return nb_cmp_images_list(req, true);
 }
 
+/* DELETE /images/: an image with an empty id (Nova: 404); the collection
+ * itself has no DELETE. */
+int nb_cmp_images_delete_no_id(struct nb_req *req)
+{
+    const char *path = nb_req_path(req);
+    int r = nb_cmp_images_mv(req);
+    if (r < 0)
+        return r;
+    if (path[strlen(path) - 1] == '/')
+        return nb_req_err(req, 404, "Image  could not be found.");
+    return nb_req_err(req, 405, "The method DELETE is not allowed for this resource.");
+}
+
 /* ---- GET /images/{id} */
 
 int nb_cmp_image_show(struct nb_req *req)

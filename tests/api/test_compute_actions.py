@@ -489,6 +489,8 @@ class TestImageProxy(ActionsBase):
         self.assertEqual(len(r.body["images"]), 1)
         self.assertEqual(r.body["images_links"][0]["rel"], "next")
         self.assertNova(cget("/images", token=self.tok, mv="2.36"), 404)
+        self.assertNova(cdelete("/images/", token=self.tok), 404)
+        self.assertNova(cdelete("/images", token=self.tok), 405)
         self.assertStatus(cdelete("/images/" + image_id, token=self.tok), 204)
         self.assertNova(cget("/images/" + image_id, token=self.tok), 404, "could not be found")
         self.assertNova(cdelete("/images/" + image_id, token=self.tok), 404)
