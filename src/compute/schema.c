@@ -74,11 +74,21 @@ static const struct nb_migration nb_cmp_migrations[] = {
         " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);"},
 };
 
+/* The servers area's indexes (migration set "compute_servers"): lists
+ * read a project's live servers newest first (servers_list.c). */
+static const struct nb_migration nb_cmp_servers_migrations[] = {
+    {1, "CREATE INDEX cmp_instances_listing ON cmp_instances"
+        " (project_id, deleted_at, created_at, id);"},
+};
+
 int nb_cmp_schema_migrate(struct nb_db *db)
 {
     int r = nb_db_migrate(db, "compute", nb_cmp_migrations,
                           NB_ARRAY_SIZE(nb_cmp_migrations));
     if (r == 0)
         r = nb_cmp_catalog_migrate(db);
+    if (r == 0)
+        r = nb_db_migrate(db, "compute_servers", nb_cmp_servers_migrations,
+                          NB_ARRAY_SIZE(nb_cmp_servers_migrations));
     return r;
 }

@@ -52,6 +52,7 @@ struct nb_list {
     int ip_ver[2], nip;
     json_t *tags_all, *tags_any, *not_all, *not_any;  /* new arrays or NULL */
     struct nb_buf order;
+    bool default_sort;          /* created_at, id (the index's order) */
     long limit;
     const char *marker;
 };
@@ -239,6 +240,7 @@ static int nb_list_sort(struct nb_list *l)
         nb_buf_printf(&l->order, "%s(%s IS NULL) %s, %s %s", l->order.len ? ", " : "",
                       col, strcmp(d, "asc") == 0 ? "DESC" : "ASC", col, d);
     }
+    l->default_sort = l->order.len == 0;
     if (!has_created)
         nb_buf_printf(&l->order, "%screated_at %s", l->order.len ? ", " : "", first_dir);
     if (!has_id)
@@ -633,6 +635,16 @@ static int nb_servers_list(struct nb_req *req, bool detail)
             r = nb_err_set(l.ctx, 400, "marker [%s] not found", l.marker);
             goto out;
         }
+        if (l.default_sort) {
+            /* the rows after the marker in (created_at, id) order */
+            int64_t at = json_integer_value(json_object_get(m, "created_at"));
+            const char *cmp = strstr(l.order.buf, "desc") ? "<" : ">";
+            nb_sql_addf(&l.where, " AND (created_at %s ? OR (created_at = ? AND id %s ?))",
+                        cmp, cmp);
+            nb_sql_int(&l.where, at);
+            nb_sql_int(&l.where, at);
+            nb_sql_text(&l.where, l.marker);
+        }
         json_decref(m);
     }
     if (empty || l.limit == 0)
@@ -647,9 +659,15 @@ static int nb_servers_list(struct nb_req *req, bool detail)
             nb_sql_int(&q, l.where.args[i].i);
     }
     nb_sql_addf(&q, " ORDER BY %s", l.order.buf);
+    /* without filters SQL cannot apply, SQL stops at the page's end */
+    if (l.nrx == 0 && l.nip == 0 && !l.tags_all && !l.tags_any && !l.not_all &&
+        !l.not_any && (!l.marker || l.default_sort)) {
+        nb_sql_add(&q, " LIMIT ?");
+        nb_sql_int(&q, l.limit);
+    }
     if ((r = nb_tx_query_sql(tx, &st, &q)) < 0)
         goto out;
-    past_marker = l.marker == NULL;
+    past_marker = l.marker == NULL || l.default_sort;
     host_status = nb_map_new(free);
     while ((r = nb_stmt_next(st)) > 0) {
         json_t *row;

@@ -314,6 +314,18 @@ class TestList(ServerTestCase):
         r = cget("/servers", token=self.token, params={"sort_key": "created_at",
                                                         "sort_dir": "asc"})
         self.assertEqual(self.names(r), self.ids)
+        # a marker in another order, and oldest first by the default keys
+        r = cget("/servers", token=self.token, params={
+            "sort_key": "display_name", "sort_dir": "asc", "limit": 1, "marker": self.ids[0]})
+        self.assertEqual(self.names(r), [self.ids[1]])
+        r = cget("/servers", token=self.token, params={"sort_dir": "asc", "marker": self.ids[0]})
+        self.assertEqual(self.names(r), self.ids[1:])
+        # filters applied in C keep the pages whole
+        r = cget("/servers", token=self.token, params={"name": "^lst-", "limit": 2})
+        self.assertEqual(self.names(r), list(reversed(self.ids))[:2])
+        r = cget("/servers", token=self.token, params={"name": "^lst-", "limit": 2,
+                                                        "marker": self.ids[1]})
+        self.assertEqual(self.names(r), [self.ids[0]])
 
     def test_all_tenants(self):
         r = cget("/servers", params={"all_tenants": "1"})
