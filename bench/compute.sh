@@ -18,8 +18,8 @@
 #   BENCH_CONCURRENCY      concurrent clients, a list (default "1 16 64")
 #   BENCH_TOTAL            servers in the database for the GETs (default 10000)
 #   BENCH_GETS             requests per GET row (default 20)
-#   BENCH_POLL_MS          the longest wait between a client's polls (they
-#                          back off from 2 ms; default 50)
+#   BENCH_POLL_MS          the longest wait between a client's polls for
+#                          every 16 clients (they back off from 2 ms; default 10)
 #   BENCH_NETWORK          none (default: servers without ports) or net (one
 #                          port each on a network: the port work included)
 #   BENCH_KEEP=1           keep the state directory (kept anyway on failure)

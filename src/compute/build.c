@@ -1,11 +1,12 @@
 /* The pipeline's own agent ops: "build" (Nova's _build_and_run_instance:
  * ports, image, spawn; a spawn failure is rescheduled on another host up
  * to [compute] max_attempts) and "delete" (terminate: the guest, the
- * ports, the row), and the port bookkeeping both share: every port made
- * for a server carries its id as device_id, so a crash between a port's
- * creation and the row's network_info never leaves a port without its
- * server (nb_cmp_ports_reconcile at start, and the resumed build, find
- * them by device). */
+ * ports, the row), and the port bookkeeping both share.  A port is in the
+ * row's network_info once the build that made it ends; every port made
+ * for a server also carries its id as device_id, so a crash between a
+ * port's creation and the row's network_info never leaves a port without
+ * its server: the resumed build takes it, or nb_cmp_ports_reconcile at
+ * start releases it.  Deletes release what network_info names. */
 #include "compute/internal.h"
 #include "image/image.h"
 #include "network/network.h"
@@ -54,10 +55,9 @@ static int nb_port_release_one(struct nb_ctx *ctx, const char *port_id, bool use
 
 int nb_cmp_ports_release(const json_t *row, const json_t *network_info)
 {
-    const char *id = nb_json_str(row, "id");
-    json_t *seen = json_object(), *ports = NULL, *e;
     struct nb_ctx ctx;
     size_t i;
+    json_t *e;
     int r = 0, r2;
 
     nb_cmp_ctx_for(&ctx, nb_json_str(row, "project_id"), nb_json_str(row, "user_id"),
@@ -65,26 +65,12 @@ int nb_cmp_ports_release(const json_t *row, const json_t *network_info)
     if (!network_info)
         network_info = json_object_get(row, "network_info");
     json_array_foreach(network_info, i, e) {
-        const char *pid = nb_json_str(e, "port_id");
-        if (!pid)
+        if (!nb_json_str(e, "port_id"))
             continue;
-        json_object_set_new(seen, pid, json_true());
-        r2 = nb_port_release_one(&ctx, pid,
+        r2 = nb_port_release_one(&ctx, nb_json_str(e, "port_id"),
                                  !json_is_true(json_object_get(e, "created_by_nova")));
         r = r ? r : r2;
     }
-    /* and whatever a crash left unrecorded */
-    r2 = nb_network_ports_of_device(id, &ports);
-    r = r ? r : r2;
-    json_array_foreach(ports, i, e) {
-        const char *pid = nb_json_str(e, "id");
-        if (json_object_get(seen, pid))
-            continue;
-        r2 = nb_port_release_one(&ctx, pid, nb_port_is_users(row, pid));
-        r = r ? r : r2;
-    }
-    json_decref(ports);
-    json_decref(seen);
     return r;
 }
 

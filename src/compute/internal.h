@@ -210,9 +210,9 @@ int nb_cmp_server_error(struct nb_tx *tx, const char *id, int code,
  * (a new one when it has none): *out is a new string. */
 int nb_cmp_action_request_id(struct nb_tx *tx, const char *server_id,
                              const char *action, char **out);
-/* Releases the ports of server 'row': those 'network_info' (NULL: the
- * row's) names and any other port whose device_id is the server; ports
- * Nova made are deleted, ports the user gave are unbound. */
+/* Releases the ports 'network_info' (NULL: the row's) names for server
+ * 'row': ports Nova made are deleted, ports the user gave are unbound.
+ * (What a crash left unrecorded is nb_cmp_ports_reconcile's.) */
 int nb_cmp_ports_release(const json_t *row, const json_t *network_info);
 /* At agent start: releases every compute port whose server is gone, or
  * that a live server of this host does not record. */
