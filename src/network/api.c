@@ -846,20 +846,27 @@ static int nb_net_load_enforce(struct nb_ctx *ctx, struct nb_tx *tx,
     return r;
 }
 
+int nb_net_doc_update(struct nb_ctx *ctx, struct nb_tx *tx,
+                      const struct nb_net_ops *ops, json_t *doc, const json_t *in)
+{
+    int r = 0;
+    if (json_object_get(in, "id"))
+        r = nb_net_err(ctx, 400, "HTTPBadRequest",
+                       "Cannot update read-only attribute id");
+    if (r == 0)
+        r = ops->update(ctx, tx, doc, in);
+    if (r == 0) {
+        nb_net_std_touch(doc);
+        r = nb_net_save(tx, ops->kind, doc);
+    }
+    return r;
+}
+
 static int nb_net_update_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 {
     struct nb_net_update_arg *a = arg;
     int r = nb_net_load_enforce(ctx, tx, a, a->ops->rule_update);
-    if (r == 0 && json_object_get(a->in, "id"))
-        r = nb_net_err(ctx, 400, "HTTPBadRequest",
-                       "Cannot update read-only attribute id");
-    if (r == 0)
-        r = a->ops->update(ctx, tx, a->doc, a->in);
-    if (r == 0) {
-        nb_net_std_touch(a->doc);
-        r = nb_net_save(tx, a->ops->kind, a->doc);
-    }
-    return r;
+    return r < 0 ? r : nb_net_doc_update(ctx, tx, a->ops, a->doc, a->in);
 }
 
 int nb_net_update(struct nb_req *req)

@@ -143,16 +143,7 @@ static int nb_net_update_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
 {
     struct nb_net_change *a = arg;
     int r = nb_net_load(ctx, tx, a->ops->kind, a->id, &a->doc);
-    if (r == 0 && json_object_get(a->in, "id"))
-        r = nb_net_err(ctx, 400, "HTTPBadRequest",
-                       "Cannot update read-only attribute id");
-    if (r == 0)
-        r = a->ops->update(ctx, tx, a->doc, a->in);
-    if (r == 0) {
-        nb_net_std_touch(a->doc);
-        r = nb_net_save(tx, a->ops->kind, a->doc);
-    }
-    return r;
+    return r < 0 ? r : nb_net_doc_update(ctx, tx, a->ops, a->doc, a->in);
 }
 
 static int nb_net_delete_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
@@ -166,39 +157,39 @@ static int nb_net_delete_tx(struct nb_ctx *ctx, struct nb_tx *tx, void *arg)
     return r;
 }
 
-/* Runs one change; *out (may be NULL) gets the document as ctx sees it. */
-static int nb_net_change(struct nb_ctx *ctx, struct nb_net_change *a,
+/* Runs one change ('fn' on document 'id' of the kind of 'ops', with body
+ * 'in'); *out (may be NULL) gets the document as ctx sees it. */
+static int nb_net_change(struct nb_ctx *ctx, const struct nb_net_ops *ops,
+                         const char *id, const json_t *in,
                          int (*fn)(struct nb_ctx *, struct nb_tx *, void *),
                          json_t **out)
 {
+    struct nb_net_change a = {ops, id, in, NULL};
     int r;
-    if (fn != nb_net_delete_tx && !json_is_object(a->in))
+    if (fn != nb_net_delete_tx && !json_is_object(in))
         return nb_net_plain(ctx, nb_net_err(ctx, 400, "HTTPBadRequest",
                                             "Resource body required"));
-    r = nb_net_export_write(ctx, a->ops, fn, a);
+    r = nb_net_export_write(ctx, ops, fn, &a);
     if (r == 0 && out)
-        *out = nb_net_rendered(ctx, a->doc);
-    json_decref(a->doc);
+        *out = nb_net_rendered(ctx, a.doc);
+    json_decref(a.doc);
     return r;
 }
 
 int nb_network_port_create(struct nb_ctx *ctx, const json_t *port, json_t **out)
 {
-    struct nb_net_change a = {&nb_net_port_ops, NULL, port, NULL};
-    return nb_net_change(ctx, &a, nb_net_create_tx, out);
+    return nb_net_change(ctx, &nb_net_port_ops, NULL, port, nb_net_create_tx, out);
 }
 
 int nb_network_port_update(struct nb_ctx *ctx, const char *id,
                            const json_t *changes, json_t **out)
 {
-    struct nb_net_change a = {&nb_net_port_ops, id, changes, NULL};
-    return nb_net_change(ctx, &a, nb_net_update_tx, out);
+    return nb_net_change(ctx, &nb_net_port_ops, id, changes, nb_net_update_tx, out);
 }
 
 int nb_network_port_delete(struct nb_ctx *ctx, const char *id)
 {
-    struct nb_net_change a = {&nb_net_port_ops, id, NULL, NULL};
-    return nb_net_change(ctx, &a, nb_net_delete_tx, NULL);
+    return nb_net_change(ctx, &nb_net_port_ops, id, NULL, nb_net_delete_tx, NULL);
 }
 
 int nb_network_secgroup_get(struct nb_ctx *ctx, const char *id, json_t **out)
@@ -209,33 +200,28 @@ int nb_network_secgroup_get(struct nb_ctx *ctx, const char *id, json_t **out)
 
 int nb_network_secgroup_create(struct nb_ctx *ctx, const json_t *sg, json_t **out)
 {
-    struct nb_net_change a = {&nb_net_secgroup_ops, NULL, sg, NULL};
-    return nb_net_change(ctx, &a, nb_net_create_tx, out);
+    return nb_net_change(ctx, &nb_net_secgroup_ops, NULL, sg, nb_net_create_tx, out);
 }
 
 int nb_network_secgroup_update(struct nb_ctx *ctx, const char *id,
                                const json_t *changes, json_t **out)
 {
-    struct nb_net_change a = {&nb_net_secgroup_ops, id, changes, NULL};
-    return nb_net_change(ctx, &a, nb_net_update_tx, out);
+    return nb_net_change(ctx, &nb_net_secgroup_ops, id, changes, nb_net_update_tx, out);
 }
 
 int nb_network_secgroup_delete(struct nb_ctx *ctx, const char *id)
 {
-    struct nb_net_change a = {&nb_net_secgroup_ops, id, NULL, NULL};
-    return nb_net_change(ctx, &a, nb_net_delete_tx, NULL);
+    return nb_net_change(ctx, &nb_net_secgroup_ops, id, NULL, nb_net_delete_tx, NULL);
 }
 
 int nb_network_sgrule_create(struct nb_ctx *ctx, const json_t *rule, json_t **out)
 {
-    struct nb_net_change a = {&nb_net_sgrule_ops, NULL, rule, NULL};
-    return nb_net_change(ctx, &a, nb_net_create_tx, out);
+    return nb_net_change(ctx, &nb_net_sgrule_ops, NULL, rule, nb_net_create_tx, out);
 }
 
 int nb_network_sgrule_delete(struct nb_ctx *ctx, const char *id)
 {
-    struct nb_net_change a = {&nb_net_sgrule_ops, id, NULL, NULL};
-    return nb_net_change(ctx, &a, nb_net_delete_tx, NULL);
+    return nb_net_change(ctx, &nb_net_sgrule_ops, id, NULL, nb_net_delete_tx, NULL);
 }
 
 /* Every security group ctx may see (all projects' for an admin asking

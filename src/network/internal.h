@@ -88,6 +88,10 @@ struct nb_net_ops {
 };
 /* Runs fn in a write transaction; commits on success and marks the data
  * plane dirty when the kind affects it (api.c; also export.c). */
+/* Applies update body 'in' to 'doc' (loaded in 'tx') through ops->update,
+ * bumps its revision and saves it: what PUT does after its checks. */
+int nb_net_doc_update(struct nb_ctx *ctx, struct nb_tx *tx,
+                      const struct nb_net_ops *ops, json_t *doc, const json_t *in);
 int nb_net_write(struct nb_ctx *ctx, const struct nb_net_ops *ops,
                  int (*fn)(struct nb_ctx *, struct nb_tx *, void *), void *arg);
 /* 'doc' as the caller may see it (admin-only attributes hidden): a new
