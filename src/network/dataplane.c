@@ -257,7 +257,9 @@ static void nb_dp_group_add(struct nb_dp_build *b, const json_t *sgs, const json
         rules[i].protocol = proto;
         rules[i].port_min = json_is_integer(mn) ? (int)json_integer_value(mn) : -1;
         rules[i].port_max = json_is_integer(mx) ? (int)json_integer_value(mx) : -1;
-        rules[i].remote_prefix = nb_json_str(r, "remote_ip_prefix");
+        rules[i].remote_prefix = nb_json_str(r, "normalized_cidr")
+                                     ? nb_json_str(r, "normalized_cidr")
+                                     : nb_json_str(r, "remote_ip_prefix");
         rules[i].remote_group = nb_json_str(r, "remote_group_id");
     }
     g->rules = rules;

@@ -181,8 +181,14 @@ static int nb_net_rule_make(struct nb_ctx *ctx, struct nb_tx *tx, const json_t *
                                                        NULL}; *k; k++)
         if (json_object_get(in, *k))
             json_object_set(doc, *k, json_object_get(in, *k));
+    /* as Neutron: the prefix as given (an address gets its full-length
+     * mask), and the network it means in normalized_cidr, which is what
+     * the data plane filters on and duplicates are judged by */
     if (norm)
-        json_object_set_new(doc, "remote_ip_prefix", json_string(norm));
+        json_object_set_new(doc, "remote_ip_prefix",
+                            strchr(json_string_value(prefix), '/')
+                                ? json_string(json_string_value(prefix))
+                                : json_string(norm));
     json_object_set_new(doc, "normalized_cidr", norm ? json_string(norm) : json_null());
     if (nb_json_str(in, "id"))
         json_object_set(doc, "id", json_object_get(in, "id"));

@@ -327,6 +327,23 @@ class TestSecurityGroups(NetTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.body["security_group"]["name"], "new")
 
+    def test_prefix_kept_as_given_and_normalized_beside_it(self):
+        sg = self.make("security-groups", "security_group", {"name": uniq()})
+        rule = self.make("security-group-rules", "security_group_rule", {
+            "security_group_id": sg["id"], "direction": "ingress",
+            "remote_ip_prefix": "10.2.3.124/24"})
+        self.assertEqual(rule["remote_ip_prefix"], "10.2.3.124/24")
+        self.assertEqual(rule["normalized_cidr"], "10.2.3.0/24")
+        host = self.make("security-group-rules", "security_group_rule", {
+            "security_group_id": sg["id"], "direction": "ingress", "protocol": "tcp",
+            "remote_ip_prefix": "10.9.9.9"})
+        self.assertEqual(host["remote_ip_prefix"], "10.9.9.9/32")
+        # the same network written another way is the same rule
+        r = npost("/security-group-rules", {"security_group_rule": {
+            "security_group_id": sg["id"], "direction": "ingress",
+            "remote_ip_prefix": "10.2.3.0/24"}})
+        self.assertNeutron(r, 409, "SecurityGroupRuleExists")
+
     def test_rules_naming_a_deleted_group_go_with_it(self):
         a = self.make("security-groups", "security_group", {"name": uniq()})
         b = self.make("security-groups", "security_group", {"name": uniq()},
