@@ -50,6 +50,9 @@ int nb_cmp_tags_store(struct nb_tx *tx, const char *id, const json_t *tags);
 bool nb_cmp_is_ip(const char *s, int family);
 /* base64 (RFC 4648, padded; line breaks allowed), Nova's 'base64' format. */
 bool nb_cmp_base64_valid(const char *s);
+/* Nova's sanitize_hostname of a server name ("server-<id>" when nothing is
+ * left): a new string the caller frees. */
+char *nb_cmp_hostname_of(const char *name, const char *id);
 /* A generated admin password (Nova's utils.generate_password, 12 chars). */
 void nb_cmp_password_new(char out[16]);
 /* The image against the flavor (Nova's _validate_flavor_image_nostatus):

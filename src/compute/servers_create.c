@@ -808,7 +808,7 @@ static int nb_create_secgroups(struct nb_ctx *ctx, struct nb_create *c)
 }
 
 /* Nova's sanitize_hostname. */
-static char *nb_hostname_of(const char *name, const char *id)
+char *nb_cmp_hostname_of(const char *name, const char *id)
 {
     struct nb_buf b = {0};
     const char *p;
@@ -845,7 +845,7 @@ static int nb_create_row(struct nb_ctx *ctx, struct nb_tx *tx, const struct nb_c
                          const json_t *flavor, const json_t *key, int64_t now)
 {
     char *name = count > 1 ? nb_xasprintf("%s-%ld", c->name, index + 1) : nb_xstrdup(c->name);
-    char *host = nb_hostname_of(name, id);
+    char *host = nb_cmp_hostname_of(name, id);
     char *fl = nb_json_dump(flavor), *meta = nb_json_dump(c->metadata);
     char *rq = nb_json_dump(c->request);
     const json_t *az = json_object_get(c->request, "availability_zone");
