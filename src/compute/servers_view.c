@@ -405,9 +405,9 @@ json_t *nb_cmp_server_render(struct nb_req *req, struct nb_tx *tx,
                               detail ? NB_CMP_VIEW_SHOW : NB_CMP_VIEW_BASIC);
 }
 
-/* Nova's service_down_time: a compute service that has not reported for
- * longer is not "up" (60 s, Nova's default). */
+/* [compute] service_down_time: a compute service that has not reported
+ * for longer is not "up". */
 int64_t nb_cmp_service_down_us(void)
 {
-    return 60 * 1000000LL;
+    return nb_conf_int("compute", "service_down_time") * 1000000LL;
 }
