@@ -485,6 +485,22 @@ out:
 
 /* ---- delete */
 
+/* A server deleted while shelved takes its "<name>-shelved" image with it
+ * (Nova deletes the snapshot of a shelved-offloaded server). */
+static void nb_delete_shelved_image(const json_t *row, const char *request_id)
+{
+    const char *image_id = nb_json_str(nb_json_obj(row, "request"), "shelved_image_id");
+    struct nb_ctx ctx;
+
+    if (!image_id)
+        return;
+    nb_cmp_ctx_for(&ctx, nb_json_str(row, "project_id"), nb_json_str(row, "user_id"),
+                   request_id);
+    if (nb_image_delete(&ctx, image_id) < 0 && ctx.err_status != 404)
+        nb_warn("compute: cannot delete the shelved image %s: %s", image_id,
+                ctx.err_msg);
+}
+
 static int nb_delete_run(struct nb_cmp_task *t)
 {
     const json_t *row = t->server;
@@ -512,6 +528,7 @@ static int nb_delete_run(struct nb_cmp_task *t)
         return r < 0 ? r : -EIO;
     }
     nb_cmp_ports_release(row, NULL);
+    nb_delete_shelved_image(row, t->request_id);
     ch = json_pack("{s:s,s:n,s:i,s:I,s:I,s:[]}", "vm_state", NB_VM_DELETED,
                    "task_state", "power_state", NB_POWER_NOSTATE, "deleted_at",
                    (json_int_t)now, "terminated_at", (json_int_t)now, "network_info");

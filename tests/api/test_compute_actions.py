@@ -775,8 +775,12 @@ class TestShelve(ActionsBase):
         wait_status(sid, "PAUSED")
         self.act_ok(sid, {"shelve": None})
         wait_status(sid, "SHELVED_OFFLOADED")
+        name = show(sid, token=self.tok).body["server"]["name"]
+        self.assertEqual(len(self.shelved_images(name)), 1)
         self.assertStatus(cdelete("/servers/" + sid, token=self.tok), 204)
         self.assertTrue(wait_gone(sid, token=self.tok))
+        # the shelved image went with the server
+        self.assertTrue(lib.wait_until(lambda: self.shelved_images(name) == []))
 
     def test_shelve_wrong_state_409(self):
         sid = self.boot()
