@@ -450,6 +450,18 @@ static const struct nb_policy_rule nb_rules[] = {
     {"os_compute_api:os-networks:view", "rule:admin_required"},
     {"os_compute_api:os-tenant-networks:list", ""},
     {"os_compute_api:os-tenant-networks:show", ""},
+
+    /* ---- compute extras (src/compute migrations.c, migrate.c,
+     * diagnostics.c, external_events.c): Nova's admin-only defaults */
+    {"os_compute_api:os-migrations:index", ADMIN},
+    {"os_compute_api:os-migrate-server:migrate", ADMIN},
+    {"os_compute_api:os-migrate-server:migrate_live", ADMIN},
+    {"os_compute_api:servers:migrations:index", ADMIN},
+    {"os_compute_api:servers:migrations:show", ADMIN},
+    {"os_compute_api:servers:migrations:delete", ADMIN},
+    {"os_compute_api:servers:migrations:force_complete", ADMIN},
+    {"os_compute_api:os-server-diagnostics", ADMIN},
+    {"os_compute_api:os-server-external-events:create", ADMIN},
 };
 
 const struct nb_policy_rule *nb_policy_rules(size_t *n)

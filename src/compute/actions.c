@@ -506,6 +506,11 @@ static const struct nb_act nb_acts[] = {
      nb_act_add_secgroup, NULL, NULL, 202, false},
     {"removeSecurityGroup", P("os-security-groups:remove"), 0, nb_act_check_secgroup,
      nb_act_remove_secgroup, NULL, NULL, 202, false},
+    /* the extras area's (migrate.c) */
+    {"migrate", P("os-migrate-server:migrate"), 0, nb_act_check_migrate, NULL,
+     nb_act_migrate, NULL, 202, false},
+    {"os-migrateLive", P("os-migrate-server:migrate_live"), 0, nb_act_check_live_migrate,
+     NULL, nb_act_live_migrate, NULL, 202, false},
 };
 #undef P
 

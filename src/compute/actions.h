@@ -119,4 +119,11 @@ int nb_op_step(struct nb_cmp_task *t, const char *task_state);
 int nb_op_snapshot_write(struct nb_cmp_task *t, struct nb_ctx *ctx, const char *image_id,
                          const char *fmt, const char *uploading, char **err);
 
+/* migrate.c (extras area): the admin actions "migrate" and
+ * "os-migrateLive" */
+int nb_act_check_migrate(struct nb_act_req *a);
+int nb_act_migrate(struct nb_act_req *a);
+int nb_act_check_live_migrate(struct nb_act_req *a);
+int nb_act_live_migrate(struct nb_act_req *a);
+
 #endif

@@ -3,6 +3,7 @@
  * (a new flavor, then confirmResize or revertResize).  Nova's checks and
  * messages: nova/api/openstack/compute/servers.py and compute/api.py. */
 #include "compute/actions.h"
+#include "compute/extras.h"
 #include "image/image.h"
 
 #include <arpa/inet.h>
@@ -468,6 +469,9 @@ int nb_act_resize(struct nb_act_req *a)
     }
     if (r == 0)
         r = nb_cmp_action_record(a->ctx, a->tx, a->id, "resize");
+    if (r == 0)
+        r = nb_cmp_migration_add(a->tx, a->server, "resize", "pre-migrating", NULL, cur, nf,
+                                 NULL);
     a->op = "resize";
     json_decref(nf);
     json_decref(set);

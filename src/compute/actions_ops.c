@@ -9,6 +9,7 @@
  * power state the driver reports; on failure no task_state and a fault
  * (and vm_state error where Nova's manager sets it: rebuild, resize). */
 #include "compute/actions.h"
+#include "compute/extras.h"
 #include "image/image.h"
 #include "network/network.h"
 
@@ -244,6 +245,7 @@ static int nb_op_resize(struct nb_cmp_task *t)
         json_object_set(set, "old_flavor", json_object_get(t->server, "flavor"));
         json_object_set_new(set, "vm_state", json_string(NB_VM_RESIZED));
     }
+    nb_cmp_migration_step(t->server_id, r == 0 ? "finished" : "error");
     r = nb_op_end(t, r, err, set, NB_VM_ERROR);
     json_decref(set);
     free(err);
@@ -260,6 +262,7 @@ static int nb_op_confirm_resize(struct nb_cmp_task *t)
     t->drv->power_state(t->virt, t->server_id, &p);
     set = json_pack("{s:n,s:n,s:s}", "old_flavor", "new_flavor", "vm_state",
                     p == NB_POWER_SHUTDOWN ? NB_VM_STOPPED : NB_VM_ACTIVE);
+    nb_cmp_migration_step(t->server_id, r == 0 ? "confirmed" : "error");
     r = nb_op_end(t, r, err, set, NB_VM_ERROR);
     json_decref(set);
     free(err);
@@ -291,6 +294,7 @@ static int nb_op_revert_resize(struct nb_cmp_task *t)
         json_object_set_new(set, "vm_state",
                             json_string(stopped ? NB_VM_STOPPED : NB_VM_ACTIVE));
     }
+    nb_cmp_migration_step(t->server_id, r == 0 ? "reverted" : "error");
     r = nb_op_end(t, r, err, set, NB_VM_ERROR);
     json_decref(set);
     free(err);

@@ -187,6 +187,19 @@ static const struct nb_route nb_compute_routes[] = {
     HP("GET", "/v2.1/extensions", nb_cmp_extensions_list, "os_compute_api:extensions"),
     HP("GET", "/v2.1/extensions/{alias}", nb_cmp_extension_show,
        "os_compute_api:extensions"),
+
+    /* ---- migrations, diagnostics, external events (extras area:
+     *      migrations.c, diagnostics.c, external_events.c; the migrate
+     *      actions are in actions.c's table) */
+    HP("GET", "/v2.1/os-migrations", nb_cmp_migrations_index,
+       "os_compute_api:os-migrations:index"),
+    H("GET", "/v2.1/servers/{id}/migrations", nb_cmp_server_migrations_index),
+    H("GET", "/v2.1/servers/{id}/migrations/{mid}", nb_cmp_server_migration_show),
+    H("DELETE", "/v2.1/servers/{id}/migrations/{mid}", nb_cmp_server_migration_delete),
+    H("POST", "/v2.1/servers/{id}/migrations/{mid}/action", nb_cmp_server_migration_action),
+    H("GET", "/v2.1/servers/{id}/diagnostics", nb_cmp_server_diagnostics),
+    HP("POST", "/v2.1/os-server-external-events", nb_cmp_external_events_create,
+       "os_compute_api:os-server-external-events:create"),
 };
 
 static const char *const nb_compute_headers[] = {NULL};

@@ -159,20 +159,13 @@ static int nb_build_network(struct nb_build *b, const char *id, const json_t **o
     return r;
 }
 
-/* Appends port 'port' to the network_info. */
-static int nb_build_info_add(struct nb_build *b, const json_t *port, bool by_nova,
-                             const char *tag)
+json_t *nb_cmp_vif_entry(const json_t *port, const json_t *net, bool by_nova,
+                         const char *tag)
 {
-    const json_t *net = NULL;
     json_t *ips = json_array(), *f;
     size_t i;
     const char *pid = nb_json_str(port, "id");
     char ifname[16];
-    int r = nb_build_network(b, nb_json_str(port, "network_id"), &net);
-    if (r < 0) {
-        json_decref(ips);
-        return r;
-    }
     json_array_foreach(json_object_get(port, "fixed_ips"), i, f) {
         const char *ip = nb_json_str(f, "ip_address");
         json_array_append_new(ips, json_pack("{s:s,s:s?,s:i}", "ip_address", ip,
@@ -180,13 +173,23 @@ static int nb_build_info_add(struct nb_build *b, const json_t *port, bool by_nov
                                              "version", ip && strchr(ip, ':') ? 6 : 4));
     }
     snprintf(ifname, sizeof(ifname), "tap%.11s", pid);
-    json_array_append_new(b->info, json_pack(
+    return json_pack(
         "{s:s,s:s,s:s?,s:s,s:o,s:b,s:O?,s:s,s:s?}", "port_id", pid,
         "network_id", nb_json_str(port, "network_id"),
         "network_name", nb_json_str(net, "name"), "mac", nb_json_str(port, "mac_address"),
         "fixed_ips", ips, "created_by_nova", by_nova, "mtu", json_object_get(net, "mtu"),
-        "ifname", ifname, "tag", tag));
-    return 0;
+        "ifname", ifname, "tag", tag);
+}
+
+/* Appends port 'port' to the network_info. */
+static int nb_build_info_add(struct nb_build *b, const json_t *port, bool by_nova,
+                             const char *tag)
+{
+    const json_t *net = NULL;
+    int r = nb_build_network(b, nb_json_str(port, "network_id"), &net);
+    if (r == 0)
+        json_array_append_new(b->info, nb_cmp_vif_entry(port, net, by_nova, tag));
+    return r;
 }
 
 /* Binds a port the user gave to this server and host. */

@@ -40,18 +40,37 @@ void nb_cmp_virt_register(const char *host, const struct nb_virt_driver *drv, vo
     pthread_rwlock_unlock(&nb_virt_lock);
 }
 
-int nb_cmp_virt_console(const char *host, const char *id, char **out)
+int nb_cmp_virt_call(const char *host,
+                     int (*fn)(const struct nb_virt_driver *drv, void *virt, void *arg),
+                     void *arg)
 {
     int r = -ENOENT;
-    *out = NULL;
     pthread_rwlock_rdlock(&nb_virt_lock);
     for (int i = 0; i < NB_VIRT_MAX; i++)
         if (nb_virts[i].drv && !strcmp(nb_virts[i].host, host)) {
-            r = nb_virts[i].drv->console_log(nb_virts[i].virt, id, NB_CONSOLE_MAX, out);
+            r = fn(nb_virts[i].drv, nb_virts[i].virt, arg);
             break;
         }
     pthread_rwlock_unlock(&nb_virt_lock);
     return r;
+}
+
+struct nb_console_call {
+    const char *id;
+    char **out;
+};
+
+static int nb_console_read(const struct nb_virt_driver *drv, void *virt, void *arg)
+{
+    struct nb_console_call *c = arg;
+    return drv->console_log(virt, c->id, NB_CONSOLE_MAX, c->out);
+}
+
+int nb_cmp_virt_console(const char *host, const char *id, char **out)
+{
+    struct nb_console_call c = {id, out};
+    *out = NULL;
+    return nb_cmp_virt_call(host, nb_console_read, &c);
 }
 
 char *nb_cmp_console_tail(const char *log, long lines)

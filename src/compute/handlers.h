@@ -139,5 +139,13 @@ int nb_cmp_host_power(struct nb_req *req);
 /* extensions.c */
 int nb_cmp_extensions_list(struct nb_req *req);
 int nb_cmp_extension_show(struct nb_req *req);
+/* ---- extras: migrations.c, diagnostics.c, external_events.c */
+int nb_cmp_migrations_index(struct nb_req *req);
+int nb_cmp_server_migrations_index(struct nb_req *req);
+int nb_cmp_server_migration_show(struct nb_req *req);
+int nb_cmp_server_migration_delete(struct nb_req *req);
+int nb_cmp_server_migration_action(struct nb_req *req);
+int nb_cmp_server_diagnostics(struct nb_req *req);
+int nb_cmp_external_events_create(struct nb_req *req);
 
 #endif

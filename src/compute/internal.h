@@ -186,6 +186,12 @@ extern const struct nb_cmp_op nb_cmp_action_ops[];
 void nb_cmp_virt_register(const char *host, const struct nb_virt_driver *drv,
                           void *virt);
 int nb_cmp_virt_console(const char *host, const char *id, char **out);
+/* Calls fn(drv, virt, arg) with the driver this process's agent runs for
+ * 'host' (held registered meanwhile) and returns what fn returns; -ENOENT
+ * when no agent of this process serves 'host'. */
+int nb_cmp_virt_call(const char *host,
+                     int (*fn)(const struct nb_virt_driver *drv, void *virt, void *arg),
+                     void *arg);
 /* The last 'lines' lines of 'log' (all when negative), without the
  * control characters Nova strips ([\x00-\x08\x0B-\x1F]): a new string. */
 char *nb_cmp_console_tail(const char *log, long lines);
@@ -214,6 +220,12 @@ int nb_cmp_action_request_id(struct nb_tx *tx, const char *server_id,
  * 'row': ports Nova made are deleted, ports the user gave are unbound.
  * (What a crash left unrecorded is nb_cmp_ports_reconcile's.) */
 int nb_cmp_ports_release(const json_t *row, const json_t *network_info);
+/* The network_info entry of Neutron port 'port' on network 'net' (both
+ * borrowed): {"port_id", "network_id", "network_name", "mac", "fixed_ips":
+ * [{"ip_address", "subnet_id", "version"}], "created_by_nova", "mtu",
+ * "ifname", "tag"}; a new object (build.c). */
+json_t *nb_cmp_vif_entry(const json_t *port, const json_t *net, bool by_nova,
+                         const char *tag);
 /* At agent start: releases every compute port whose server is gone, or
  * that a live server of this host does not record. */
 int nb_cmp_ports_reconcile(void);

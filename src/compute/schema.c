@@ -3,6 +3,7 @@
  * keypairs, quotas and server groups: "compute_catalog"), so areas never
  * renumber each other's migrations. */
 #include "compute/internal.h"
+#include "compute/extras.h"
 
 static const struct nb_migration nb_cmp_migrations[] = {
     /* Servers.  Columns are what lists filter, sort and the pipeline
@@ -90,5 +91,7 @@ int nb_cmp_schema_migrate(struct nb_db *db)
     if (r == 0)
         r = nb_db_migrate(db, "compute_servers", nb_cmp_servers_migrations,
                           NB_ARRAY_SIZE(nb_cmp_servers_migrations));
+    if (r == 0)
+        r = nb_cmp_extras_migrate(db);
     return r;
 }

@@ -109,9 +109,25 @@ struct nb_virt_driver {
                        char **err);
     int (*detach_port)(void *drv, const char *uuid, const char *port_id,
                        char **err);
+    /* What the guest uses, in Nova's standardized diagnostics form
+     * (microversion 2.48): {"state", "driver", "hypervisor",
+     * "hypervisor_os", "uptime", "config_drive", "num_cpus", "num_nics",
+     * "num_disks", "memory_details": {"maximum", "used"} (MiB),
+     * "cpu_details": [{"id", "time" (ns), "utilisation" (%)}],
+     * "nic_details": [{"mac_address", "rx_octets", "rx_errors", "rx_drop",
+     * "rx_packets", "rx_rate", "tx_..."}], "disk_details": [{"read_bytes",
+     * "read_requests", "write_bytes", "write_requests", "errors_count"}]};
+     * unknown values null.  *out is a new object; -ENOENT when the guest
+     * is not on this host. */
+    int (*diagnostics)(void *drv, const struct nb_virt_guest *g, json_t **out,
+                       char **err);
 };
 
 extern const struct nb_virt_driver nb_virt_fake_driver;
+
+/* Nova's name of power state 'p' (power_state.STATE_MAP: "running",
+ * "shutdown", ...; "pending" for no state): static. */
+const char *nb_virt_power_name(enum nb_power p);
 
 /* The driver named 'name' ("fake", ...); NULL when not built in. */
 const struct nb_virt_driver *nb_virt_driver_find(const char *name);

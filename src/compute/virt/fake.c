@@ -19,6 +19,7 @@ struct nb_fake_guest {
     bool rescued;                   /* booted from a rescue image */
     int64_t root_gb;
     int64_t disk_gb;                /* root + ephemeral + swap, as spawned */
+    int64_t spawned_us;             /* when it was spawned (diagnostics) */
     char *console;                  /* what the guest "printed" */
 };
 
@@ -176,6 +177,7 @@ static int nb_fake_spawn(void *drv, const struct nb_virt_guest *vg, char **err)
         g->power = NB_POWER_RUNNING;
         g->root_gb = vg->root_gb;
         g->disk_gb = disk;
+        g->spawned_us = nb_now_us();
         f->disk_used += disk;
         /* a few lines, as a boot prints them: console output reads its
          * tail by lines */
@@ -386,6 +388,79 @@ static int nb_fake_detach_port(void *drv, const char *uuid, const char *port_id,
     return nb_fake_attach_port(drv, uuid, NULL, err);
 }
 
+const char *nb_virt_power_name(enum nb_power p)
+{
+    switch (p) {
+    case NB_POWER_RUNNING: return "running";
+    case NB_POWER_PAUSED: return "paused";
+    case NB_POWER_SHUTDOWN: return "shutdown";
+    case NB_POWER_CRASHED: return "crashed";
+    case NB_POWER_SUSPENDED: return "suspended";
+    default: return "pending";
+    }
+}
+
+/* Counters that grow with the guest's uptime, as a real guest's do: a
+ * guest uses a little of each vCPU and of its memory, reads its disk
+ * early and writes steadily, and sees a trickle of traffic per port.
+ * "driver" is "libvirt" as in Nova's own fake driver (the API's schema
+ * knows only the real drivers' names). */
+static int nb_fake_diagnostics(void *drv, const struct nb_virt_guest *vg, json_t **out,
+                               char **err)
+{
+    struct nb_fake *f = drv;
+    struct nb_fake_guest *g;
+    json_t *cpus = json_array(), *nics = json_array(), *disks = json_array(), *port;
+    enum nb_power power = NB_POWER_NOSTATE;
+    int64_t up = 0, disk_gb = 0;
+    size_t i;
+
+    pthread_mutex_lock(&f->lock);
+    if ((g = nb_fake_guest_get(f, vg->uuid, err))) {
+        power = g->power;
+        up = (nb_now_us() - g->spawned_us) / 1000000;
+        disk_gb = g->disk_gb;
+    }
+    pthread_mutex_unlock(&f->lock);
+    if (!g) {
+        json_decref(cpus);
+        json_decref(nics);
+        json_decref(disks);
+        return -ENOENT;
+    }
+    for (int64_t c = 0; c < vg->vcpus; c++)
+        json_array_append_new(cpus, json_pack("{s:I,s:I,s:i}", "id", (json_int_t)c,
+                                              "time", (json_int_t)(up * 50000000 + 1700000000),
+                                              "utilisation", 5));
+    json_array_foreach(vg->ports, i, port)
+        json_array_append_new(nics, json_pack("{s:s?,s:I,s:i,s:i,s:I,s:n,s:I,s:i,s:i,s:I,s:n}",
+                                              "mac_address", nb_json_str(port, "mac"),
+                                              "rx_octets", (json_int_t)(up * 1500 + 2070),
+                                              "rx_errors", 0, "rx_drop", 0,
+                                              "rx_packets", (json_int_t)(up + 26),
+                                              "rx_rate",
+                                              "tx_octets", (json_int_t)(up * 700 + 140),
+                                              "tx_errors", 0, "tx_drop", 0,
+                                              "tx_packets", (json_int_t)(up / 2 + 3),
+                                              "tx_rate"));
+    json_array_append_new(disks, json_pack("{s:I,s:I,s:I,s:I,s:i}",
+                                           "read_bytes", (json_int_t)262144 + disk_gb * 4096,
+                                           "read_requests", (json_int_t)112,
+                                           "write_bytes", (json_int_t)(up * 4096 + 5778432),
+                                           "write_requests", (json_int_t)(up + 488),
+                                           "errors_count", 0));
+    *out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:b,s:I,s:I,s:I,s:{s:I,s:I},s:o,s:o,s:o}",
+                     "state", nb_virt_power_name(power), "driver", "libvirt",
+                     "hypervisor", "fake", "hypervisor_os", "linux", "uptime", (json_int_t)up,
+                     "config_drive", vg->config_drive, "num_cpus", (json_int_t)vg->vcpus,
+                     "num_nics", (json_int_t)json_array_size(nics),
+                     "num_disks", (json_int_t)json_array_size(disks), "memory_details",
+                     "maximum", (json_int_t)vg->memory_mb, "used",
+                     (json_int_t)(vg->memory_mb / 4), "cpu_details", cpus, "nic_details", nics,
+                     "disk_details", disks);
+    return 0;
+}
+
 const struct nb_virt_driver nb_virt_fake_driver = {
     .name = "fake",
     .open = nb_fake_open,
@@ -412,6 +487,7 @@ const struct nb_virt_driver nb_virt_fake_driver = {
     .console_log = nb_fake_console_log,
     .attach_port = nb_fake_attach_port,
     .detach_port = nb_fake_detach_port,
+    .diagnostics = nb_fake_diagnostics,
 };
 
 const struct nb_virt_driver *nb_virt_driver_find(const char *name)
