@@ -347,11 +347,17 @@ static json_t *nb_mig_server_view(struct nb_req *req, struct nb_stmt *st)
 }
 
 /* The server of the path as an admin sees it (404 when absent), with
- * 'rule' enforced. */
-static int nb_mig_server(struct nb_req *req, struct nb_tx **tx, const char *rule,
+ * 'rule' enforced; before microversion 'min_mv' the route does not exist
+ * (404). */
+static int nb_mig_server(struct nb_req *req, int min_mv, struct nb_tx **tx, const char *rule,
                          json_t **server)
 {
-    int r = nb_tx_begin(nb_cmp_db(), false, tx);
+    int r;
+    if (nb_req_mv(req) < min_mv) {
+        nb_req_policy_done(req);
+        return nb_req_err(req, 404, "The resource could not be found.");
+    }
+    r = nb_tx_begin(nb_cmp_db(), false, tx);
     if (r == 0)
         r = nb_cmp_server_load(req, *tx, nb_req_param(req, 0), rule, server);
     return r;
@@ -362,7 +368,8 @@ int nb_cmp_server_migrations_index(struct nb_req *req)
     struct nb_tx *tx = NULL;
     struct nb_stmt *st = NULL;
     json_t *server = NULL, *list = json_array();
-    int r = nb_mig_server(req, &tx, "os_compute_api:servers:migrations:index", &server);
+    int r = nb_mig_server(req, NB_MV(2, 23), &tx, "os_compute_api:servers:migrations:index",
+                          &server);
 
     if (r == 0)
         r = nb_tx_query(tx, &st, "SELECT " NB_MIG_COLS " FROM cmp_migrations"
@@ -413,7 +420,8 @@ int nb_cmp_server_migration_show(struct nb_req *req)
     struct nb_tx *tx = NULL;
     struct nb_stmt *st = NULL;
     json_t *server = NULL;
-    int r = nb_mig_server(req, &tx, "os_compute_api:servers:migrations:show", &server);
+    int r = nb_mig_server(req, NB_MV(2, 23), &tx, "os_compute_api:servers:migrations:show",
+                          &server);
 
     if (r == 0)
         r = nb_mig_find(req, tx, &st);
@@ -428,14 +436,15 @@ int nb_cmp_server_migration_show(struct nb_req *req)
 
 /* DELETE (2.24 abort) and the force_complete action (2.22) act on a
  * running live migration: the server must be migrating first (409). */
-static int nb_mig_live_act(struct nb_req *req, const char *rule, const char *action)
+static int nb_mig_live_act(struct nb_req *req, int min_mv, const char *rule,
+                           const char *action)
 {
     static const char *const vms[] = {NB_VM_ACTIVE, NB_VM_PAUSED, NULL};
     static const char *const tasks[] = {"migrating", NULL};
     struct nb_tx *tx = NULL;
     struct nb_stmt *st = NULL;
     json_t *server = NULL;
-    int r = nb_mig_server(req, &tx, rule, &server);
+    int r = nb_mig_server(req, min_mv, &tx, rule, &server);
 
     if (r == 0)
         r = nb_cmp_check_state(nb_req_ctx(req), server, action, vms, tasks);
@@ -455,18 +464,23 @@ static int nb_mig_live_act(struct nb_req *req, const char *rule, const char *act
 
 int nb_cmp_server_migration_delete(struct nb_req *req)
 {
-    return nb_mig_live_act(req, "os_compute_api:servers:migrations:delete",
+    return nb_mig_live_act(req, NB_MV(2, 24), "os_compute_api:servers:migrations:delete",
                            "abort live migration");
 }
 
 int nb_cmp_server_migration_action(struct nb_req *req)
 {
-    const json_t *body = nb_req_json(req);
-    if (!body)
-        return -EINVAL;
-    if (json_object_size(body) != 1 || !json_object_get(body, "force_complete"))
-        return nb_cmp_bad_input(nb_req_ctx(req), "", body,
-                                "Additional properties are not allowed");
-    return nb_mig_live_act(req, "os_compute_api:servers:migrations:force_complete",
+    const json_t *body = NULL;
+    if (nb_req_mv(req) >= NB_MV(2, 22)) {
+        if (!(body = nb_req_json(req)))
+            return -EINVAL;
+        if (json_object_size(body) != 1 || !json_object_get(body, "force_complete")) {
+            nb_req_policy_done(req);
+            return nb_cmp_bad_input(nb_req_ctx(req), "", body,
+                                    "Additional properties are not allowed");
+        }
+    }
+    return nb_mig_live_act(req, NB_MV(2, 22),
+                           "os_compute_api:servers:migrations:force_complete",
                            "force_complete");
 }
