@@ -398,18 +398,6 @@ int nb_cmp_task_abandon(const char *id, const char *task_state)
 
 /* ---- the power state sync (Nova's _sync_power_states) */
 
-static const char *nb_agent_power_name(enum nb_power p)
-{
-    switch (p) {
-    case NB_POWER_RUNNING: return "running";
-    case NB_POWER_PAUSED: return "paused";
-    case NB_POWER_SHUTDOWN: return "shutdown";
-    case NB_POWER_CRASHED: return "crashed";
-    case NB_POWER_SUSPENDED: return "suspended";
-    default: return "nostate";
-    }
-}
-
 /* One server: the guest's power state recorded, and Nova's reactions: an
  * active server whose guest stopped by itself is stopped; a stopped
  * server whose guest runs has its guest stopped again.  A server with a
@@ -432,7 +420,7 @@ static int nb_agent_sync_one(const char *id)
     nb_agent.drv->power_state(nb_agent.virt, id, &p);
     if (p == json_integer_value(json_object_get(row, "power_state")))
         goto out;
-    nb_info("agent: server %s: the guest is %s", id, nb_agent_power_name(p));
+    nb_info("agent: server %s: the guest is %s", id, nb_virt_power_name(p));
     if (!strcmp(nb_json_str(row, "vm_state"), NB_VM_STOPPED) && p == NB_POWER_RUNNING) {
         if (nb_agent.drv->power_off(nb_agent.virt, id, 0, &err) == 0)
             p = NB_POWER_SHUTDOWN;

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Nova prints these datetimes naive, with microseconds. */
-static json_t *nb_ia_time(struct nb_stmt *st, int col)
+json_t *nb_cmp_stmt_time(struct nb_stmt *st, int col)
 {
     char buf[NB_TIME_LEN];
     if (nb_stmt_null(st, col))
@@ -59,16 +58,16 @@ static json_t *nb_ia_action(struct nb_req *req, struct nb_stmt *st, const char *
                           "request_id", nb_stmt_text(st, 0),
                           "project_id", nb_stmt_text(st, 2),
                           "user_id", nb_stmt_text(st, 3),
-                          "start_time", nb_ia_time(st, 4),
+                          "start_time", nb_cmp_stmt_time(st, 4),
                           "message", nb_stmt_text(st, 5));
     if (!json_object_get(a, "message"))
         json_object_set_new(a, "message", json_null());
     if (nb_req_mv(req) >= NB_MV(2, 58))
-        json_object_set_new(a, "updated_at", nb_ia_time(st, 6));
+        json_object_set_new(a, "updated_at", nb_cmp_stmt_time(st, 6));
     return a;
 }
 
-static int nb_ia_query_time(struct nb_req *req, const char *key, int64_t *out)
+int nb_cmp_query_time(struct nb_req *req, const char *key, int64_t *out)
 {
     const char *v = nb_req_query(req, key);
     if (!v)
@@ -124,9 +123,9 @@ int nb_cmp_instance_actions_index(struct nb_req *req)
         }
         if ((r = nb_cmp_paging(req, &limit, &marker)) < 0)
             goto out;
-        if ((hs = nb_ia_query_time(req, "changes-since", &since)) < 0 ||
+        if ((hs = nb_cmp_query_time(req, "changes-since", &since)) < 0 ||
             (nb_req_mv(req) >= NB_MV(2, 66) &&
-             (hb = nb_ia_query_time(req, "changes-before", &before)) < 0)) {
+             (hb = nb_cmp_query_time(req, "changes-before", &before)) < 0)) {
             r = -EINVAL;
             goto out;
         }
@@ -200,8 +199,8 @@ static json_t *nb_ia_events(struct nb_req *req, struct nb_tx *tx, const json_t *
         return out;
     while (nb_stmt_next(st) > 0) {
         json_t *e = json_pack("{s:s,s:o,s:o,s:s?}", "event", nb_stmt_text(st, 0),
-                              "start_time", nb_ia_time(st, 1),
-                              "finish_time", nb_ia_time(st, 2),
+                              "start_time", nb_cmp_stmt_time(st, 1),
+                              "finish_time", nb_cmp_stmt_time(st, 2),
                               "result", nb_stmt_text(st, 3));
         if (!json_object_get(e, "result"))
             json_object_set_new(e, "result", json_null());

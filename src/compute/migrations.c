@@ -106,16 +106,6 @@ int nb_cmp_migration_step(const char *server_id, const char *status)
     " dest_compute, source_node, dest_node, dest_host, old_instance_type_id," \
     " new_instance_type_id, created_at, updated_at"
 
-/* Nova prints these datetimes naive, with microseconds. */
-static json_t *nb_mig_time(struct nb_stmt *st, int col)
-{
-    char buf[NB_TIME_LEN];
-    if (nb_stmt_null(st, col))
-        return json_null();
-    nb_time_fmt(nb_stmt_int(st, col), -6, buf);
-    return json_string(buf);
-}
-
 static json_t *nb_mig_text(struct nb_stmt *st, int col)
 {
     const char *s = nb_stmt_text(st, col);
@@ -139,22 +129,26 @@ static bool nb_mig_live_running(const char *type, const char *status)
     return false;
 }
 
+/* What both views show of a row of NB_MIG_COLS: a new object. */
+static json_t *nb_mig_common(struct nb_stmt *st)
+{
+    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+                     "id", (json_int_t)nb_stmt_int(st, 0), "status", nb_mig_text(st, 4),
+                     "source_compute", nb_mig_text(st, 5), "dest_compute", nb_mig_text(st, 6),
+                     "source_node", nb_mig_text(st, 7), "dest_node", nb_mig_text(st, 8),
+                     "dest_host", nb_mig_text(st, 9), "created_at", nb_cmp_stmt_time(st, 12),
+                     "updated_at", nb_cmp_stmt_time(st, 13));
+}
+
 /* One row of NB_MIG_COLS as GET /os-migrations shows it. */
 static json_t *nb_mig_view(struct nb_req *req, struct nb_stmt *st)
 {
     int mv = nb_req_mv(req);
     const char *type = nb_stmt_text(st, 3), *status = nb_stmt_text(st, 4);
-    json_t *m = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-                          "id", (json_int_t)nb_stmt_int(st, 0),
-                          "instance_uuid", nb_mig_text(st, 2), "status", nb_mig_text(st, 4),
-                          "source_compute", nb_mig_text(st, 5),
-                          "dest_compute", nb_mig_text(st, 6),
-                          "source_node", nb_mig_text(st, 7), "dest_node", nb_mig_text(st, 8),
-                          "dest_host", nb_mig_text(st, 9),
-                          "old_instance_type_id", nb_mig_int(st, 10),
-                          "new_instance_type_id", nb_mig_int(st, 11),
-                          "created_at", nb_mig_time(st, 12),
-                          "updated_at", nb_mig_time(st, 13));
+    json_t *m = nb_mig_common(st);
+    json_object_set_new(m, "instance_uuid", nb_mig_text(st, 2));
+    json_object_set_new(m, "old_instance_type_id", nb_mig_int(st, 10));
+    json_object_set_new(m, "new_instance_type_id", nb_mig_int(st, 11));
     if (mv >= NB_MV(2, 23)) {
         json_object_set_new(m, "migration_type", json_string(type));
         if (nb_mig_live_running(type, status)) {
@@ -205,19 +199,6 @@ static void nb_mig_filter(struct nb_req *req, struct nb_sql *q, const char *key,
     nb_sql_text(q, v);
 }
 
-/* ?changes-since / ?changes-before: 1 when given (in *us), 0 when not,
- * <0 with Nova's 400 set when not a date-time. */
-static int nb_mig_query_time(struct nb_req *req, const char *key, int64_t *us)
-{
-    const char *v = nb_req_query(req, key);
-    if (!v)
-        return 0;
-    if (nb_time_parse(v, us) < 0)
-        return nb_req_err(req, 400, "Invalid input for query parameters %s. Value: %s. "
-                          "'%s' is not a 'date-time'", key, v, v);
-    return 1;
-}
-
 /* The 2.59 query checks and paging: the filters of changes-since/before
  * and the marker go into 'q'; *paged says whether to LIMIT. */
 static int nb_mig_paging(struct nb_req *req, struct nb_tx *tx, struct nb_sql *q,
@@ -234,9 +215,9 @@ static int nb_mig_paging(struct nb_req *req, struct nb_tx *tx, struct nb_sql *q,
                           "properties are not allowed ('%s' was unexpected)", k.bad, k.bad);
     if ((r = nb_cmp_paging(req, limit, &marker)) < 0)
         return r;
-    if ((hs = nb_mig_query_time(req, "changes-since", &since)) < 0)
+    if ((hs = nb_cmp_query_time(req, "changes-since", &since)) < 0)
         return hs;
-    hb = nb_req_mv(req) >= NB_MV(2, 66) ? nb_mig_query_time(req, "changes-before", &before)
+    hb = nb_req_mv(req) >= NB_MV(2, 66) ? nb_cmp_query_time(req, "changes-before", &before)
                                          : 0;
     if (hb < 0)
         return hb;
@@ -296,15 +277,15 @@ int nb_cmp_migrations_index(struct nb_req *req)
     }
     if (paging && (r = nb_mig_paging(req, tx, &q, &limit)) < 0)
         goto out;
-    nb_sql_add(&q, " ORDER BY created_at DESC, id DESC");
-    if (paging) {
-        nb_sql_add(&q, " LIMIT ?");
+    /* newest first; pages from 2.59 */
+    nb_sql_addf(&q, " ORDER BY created_at DESC, id DESC%s", paging ? " LIMIT ?" : "");
+    if (paging)
         nb_sql_int(&q, limit);
-    }
-    if ((r = nb_tx_query_sql(tx, &st, &q)) < 0)
-        goto out;
-    while ((r = nb_stmt_next(st)) > 0)
+    r = nb_tx_query_sql(tx, &st, &q);
+    while (r == 0 && (r = nb_stmt_next(st)) > 0) {
         json_array_append_new(list, nb_mig_view(req, st));
+        r = 0;
+    }
     if (r < 0)
         goto out;
     body = json_pack("{s:O}", "migrations", list);
@@ -325,22 +306,17 @@ out:
 /* ---- /servers/{id}/migrations: the server's live migrations in
  * progress */
 
-/* One row of NB_MIG_COLS as the server migrations API shows it. */
+/* One row of NB_MIG_COLS as the server migrations API shows it (this
+ * daemon does not measure a live migration's progress: null). */
 static json_t *nb_mig_server_view(struct nb_req *req, struct nb_stmt *st)
 {
-    json_t *m = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:n,s:n,s:n,s:n,s:n,"
-                          "s:n}",
-                          "id", (json_int_t)nb_stmt_int(st, 0),
-                          "server_uuid", nb_mig_text(st, 2), "status", nb_mig_text(st, 4),
-                          "source_compute", nb_mig_text(st, 5),
-                          "dest_compute", nb_mig_text(st, 6),
-                          "source_node", nb_mig_text(st, 7), "dest_node", nb_mig_text(st, 8),
-                          "dest_host", nb_mig_text(st, 9),
-                          "created_at", nb_mig_time(st, 12),
-                          "updated_at", nb_mig_time(st, 13),
-                          "memory_total_bytes", "memory_processed_bytes",
-                          "memory_remaining_bytes", "disk_total_bytes",
-                          "disk_processed_bytes", "disk_remaining_bytes");
+    static const char *const progress[] = {
+        "memory_total_bytes", "memory_processed_bytes", "memory_remaining_bytes",
+        "disk_total_bytes", "disk_processed_bytes", "disk_remaining_bytes", NULL};
+    json_t *m = nb_mig_common(st);
+    json_object_set_new(m, "server_uuid", nb_mig_text(st, 2));
+    for (size_t i = 0; progress[i]; i++)
+        json_object_set_new(m, progress[i], json_null());
     if (nb_req_mv(req) >= NB_MV(2, 59))
         json_object_set_new(m, "uuid", nb_mig_text(st, 1));
     return m;

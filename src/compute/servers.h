@@ -78,5 +78,11 @@ int nb_cmp_only_keys(struct nb_ctx *ctx, const char *field, const json_t *obj,
  * 0 and a new reference, or an error set (404 for another project's). */
 int nb_cmp_server_load(struct nb_req *req, struct nb_tx *tx, const char *id,
                        const char *rule, json_t **out);
+/* Column 'col' (µs, or NULL) as Nova prints these datetimes: naive, with
+ * microseconds, or null; a new value (instance_actions.c). */
+json_t *nb_cmp_stmt_time(struct nb_stmt *st, int col);
+/* Query parameter 'key' as a date-time: 1 and *out when given, 0 when
+ * not, <0 with Nova's 400 set when it is not a date-time. */
+int nb_cmp_query_time(struct nb_req *req, const char *key, int64_t *out);
 
 #endif
