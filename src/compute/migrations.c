@@ -23,7 +23,10 @@ static const struct nb_migration nb_cmp_extras_migrations[] = {
         " hidden BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
         " updated_at BIGINT);"
         "CREATE INDEX cmp_migrations_instance ON cmp_migrations (instance_uuid, id);"
-        "CREATE INDEX cmp_migrations_created ON cmp_migrations (created_at, id);"},
+        "CREATE INDEX cmp_migrations_created ON cmp_migrations (created_at, id);"
+        /* the last id given: its upsert takes the row lock, so concurrent
+         * moves never draw the same id on PostgreSQL */
+        "CREATE TABLE cmp_migration_ids (k BIGINT PRIMARY KEY, n BIGINT NOT NULL);"},
 };
 
 int nb_cmp_extras_migrate(struct nb_db *db)
@@ -63,7 +66,10 @@ int nb_cmp_migration_add(struct nb_tx *tx, const json_t *server, const char *typ
     /* Nova's dest_host is the destination's IP */
     if (dest)
         nb_tx_query_str(tx, &ip, "SELECT host_ip FROM cmp_nodes WHERE host = ?", "s", dest);
-    r = nb_tx_query_int(tx, &next, "SELECT COALESCE(MAX(id), 0) + 1 FROM cmp_migrations", "");
+    r = nb_tx_exec(tx, NULL, "INSERT INTO cmp_migration_ids (k, n) VALUES (1, 1)"
+                   " ON CONFLICT (k) DO UPDATE SET n = cmp_migration_ids.n + 1", "");
+    if (r == 0)
+        r = nb_tx_query_int(tx, &next, "SELECT n FROM cmp_migration_ids WHERE k = 1", "");
     if (r == 0)
         r = nb_tx_exec(tx, NULL, "INSERT INTO cmp_migrations (id, uuid, instance_uuid,"
                        " project_id, user_id, migration_type, status, source_compute,"
