@@ -205,8 +205,9 @@ static void nb_mig_filter(struct nb_req *req, struct nb_sql *q, const char *key,
     nb_sql_text(q, v);
 }
 
-/* The 2.59 query checks and paging: the filters of changes-since/before
- * and the marker go into 'q'; *paged says whether to LIMIT. */
+/* The 2.59 query checks and paging: 400 set for an unknown parameter, a
+ * bad limit, date or marker; the filters of changes-since/before and the
+ * marker go into 'q' (borrowed), the page size into *limit. */
 static int nb_mig_paging(struct nb_req *req, struct nb_tx *tx, struct nb_sql *q,
                          long *limit)
 {
