@@ -247,6 +247,16 @@ json_t *nb_cmp_render_error(int status, const char *title, const char *msg)
     return json_pack("{s:{s:i,s:s}}", key, "code", status, "message", msg);
 }
 
+int nb_cmp_mv_route(struct nb_req *req, int min, int max)
+{
+    int mv = nb_req_mv(req);
+    if ((min && mv < min) || (max && mv > max)) {
+        nb_req_policy_done(req);
+        return nb_req_err(req, 404, "The resource could not be found.");
+    }
+    return 0;
+}
+
 bool nb_cmp_is_admin(const struct nb_ctx *ctx)
 {
     return nb_caller_has_role(&ctx->caller, "admin");

@@ -13,9 +13,7 @@
 /* 404 from 2.43, as the routes Nova dropped. */
 static int nb_cmp_hosts_gone(struct nb_req *req)
 {
-    return nb_req_mv(req) >= NB_MV(2, 43)
-               ? nb_req_err(req, 404, "The resource could not be found.")
-               : 0;
+    return nb_cmp_mv_route(req, 0, NB_MV(2, 42));
 }
 
 int nb_cmp_hosts_list(struct nb_req *req)

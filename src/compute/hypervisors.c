@@ -354,9 +354,7 @@ static int nb_cmp_hyp_search(struct nb_req *req, bool servers)
     struct nb_tx *tx = NULL;
     json_t *nodes = NULL, *list = json_array(), *n;
     size_t i;
-    int r = 0;
-    if (nb_req_mv(req) >= NB_MV(2, 53))
-        r = nb_req_err(req, 404, "The resource could not be found.");
+    int r = nb_cmp_mv_route(req, 0, NB_MV(2, 52));
     if (r == 0)
         r = nb_tx_begin(nb_cmp_db(), false, &tx);
     if (r == 0)
@@ -402,9 +400,7 @@ int nb_cmp_hypervisors_statistics(struct nb_req *req)
     json_t *nodes = NULL, *n, *st;
     int64_t tot[NB_ARRAY_SIZE(sums)] = {0};
     size_t i;
-    int r = 0;
-    if (nb_req_mv(req) >= NB_MV(2, 88))
-        r = nb_req_err(req, 404, "The resource could not be found.");
+    int r = nb_cmp_mv_route(req, 0, NB_MV(2, 87));
     if (r == 0)
         r = nb_tx_begin(nb_cmp_db(), false, &tx);
     if (r == 0)

@@ -13,9 +13,7 @@
 static int nb_cmp_images_mv(struct nb_req *req)
 {
     nb_req_policy_done(req);          /* the image service decides visibility */
-    if (nb_req_mv(req) > NB_MV(2, 35))
-        return nb_req_err(req, 404, "The resource could not be found.");
-    return 0;
+    return nb_cmp_mv_route(req, 0, NB_MV(2, 35));
 }
 
 /* Glance's attributes that are not properties (the rest are). */

@@ -36,6 +36,10 @@ struct nb_db *nb_cmp_db(void);
  * nb_err_set / nb_req_err as usual. */
 json_t *nb_cmp_render_error(int status, const char *title, const char *msg);
 bool nb_cmp_is_admin(const struct nb_ctx *ctx);
+/* A route Nova has only from microversion 'min' to 'max' (0: no bound):
+ * outside that, 404 as for a path that does not exist (the policy counts
+ * as decided).  0 inside. */
+int nb_cmp_mv_route(struct nb_req *req, int min, int max);
 
 /* ---- schema.c */
 int nb_cmp_schema_migrate(struct nb_db *db);

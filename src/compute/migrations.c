@@ -335,11 +335,9 @@ static json_t *nb_mig_server_view(struct nb_req *req, struct nb_stmt *st)
 static int nb_mig_server(struct nb_req *req, int min_mv, struct nb_tx **tx, const char *rule,
                          json_t **server)
 {
-    int r;
-    if (nb_req_mv(req) < min_mv) {
-        nb_req_policy_done(req);
-        return nb_req_err(req, 404, "The resource could not be found.");
-    }
+    int r = nb_cmp_mv_route(req, min_mv, 0);
+    if (r < 0)
+        return r;
     r = nb_tx_begin(nb_cmp_db(), false, tx);
     if (r == 0)
         r = nb_cmp_server_load(req, *tx, nb_req_param(req, 0), rule, server);

@@ -13,10 +13,8 @@
 /* 404 from 2.36 on, as Nova answers a removed API; enforces 'rule'. */
 static int nb_proxy_begin(struct nb_req *req, const char *rule)
 {
-    if (nb_req_mv(req) >= NB_MV(2, 36)) {
-        nb_req_policy_done(req);
-        return nb_req_err(req, 404, "The resource could not be found.");
-    }
+    if (nb_cmp_mv_route(req, 0, NB_MV(2, 35)) < 0)
+        return -ENOENT;
     return nb_req_enforce(req, rule, NULL) < 0 ? -EACCES : 0;
 }
 

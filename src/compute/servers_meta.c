@@ -304,11 +304,7 @@ int nb_cmp_metadata_delete(struct nb_req *req)
 
 static int nb_tags_mv(struct nb_req *req)
 {
-    if (nb_req_mv(req) < NB_MV(2, 26)) {
-        nb_req_policy_done(req);
-        return nb_req_err(req, 404, "The resource could not be found.");
-    }
-    return 0;
+    return nb_cmp_mv_route(req, NB_MV(2, 26), 0);
 }
 
 int nb_cmp_tags_index(struct nb_req *req)
