@@ -89,7 +89,7 @@ static int nb_op_start(struct nb_cmp_task *t)
 {
     struct nb_virt_guest g;
     char *err = NULL;
-    nb_cmp_guest_of(t->server, &g);
+    nb_cmp_guest_of(t->server, t->ctx, &g);
     return nb_op_end_vm(t, t->drv->power_on(t->virt, &g, &err), err, NB_VM_ACTIVE);
 }
 
@@ -98,7 +98,7 @@ static int nb_op_reboot(struct nb_cmp_task *t)
     const char *type = nb_json_str(t->args, "type");
     struct nb_virt_guest g;
     char *err = NULL;
-    nb_cmp_guest_of(t->server, &g);
+    nb_cmp_guest_of(t->server, t->ctx, &g);
     return nb_op_end_vm(t, t->drv->reboot(t->virt, &g, type && !strcmp(type, "HARD"), &err),
                         err, NB_VM_ACTIVE);
 }
@@ -126,7 +126,7 @@ static int nb_op_resume(struct nb_cmp_task *t)
 {
     struct nb_virt_guest g;
     char *err = NULL;
-    nb_cmp_guest_of(t->server, &g);
+    nb_cmp_guest_of(t->server, t->ctx, &g);
     return nb_op_end_vm(t, t->drv->resume(t->virt, &g, &err), err, NB_VM_ACTIVE);
 }
 
@@ -142,7 +142,7 @@ static int nb_op_rescue(struct nb_cmp_task *t)
     char *err = NULL;
     int r = 0;
 
-    nb_cmp_guest_of(t->server, &g);
+    nb_cmp_guest_of(t->server, t->ctx, &g);
     if (image_id) {
         nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
                        nb_json_str(t->server, "user_id"), t->request_id);
@@ -159,7 +159,7 @@ static int nb_op_unrescue(struct nb_cmp_task *t)
 {
     struct nb_virt_guest g;
     char *err = NULL;
-    nb_cmp_guest_of(t->server, &g);
+    nb_cmp_guest_of(t->server, t->ctx, &g);
     return nb_op_end_vm(t, t->drv->unrescue(t->virt, &g, &err), err, NB_VM_ACTIVE);
 }
 
@@ -175,7 +175,7 @@ static int nb_op_rebuild(struct nb_cmp_task *t)
     json_t *set;
     int r = nb_op_step(t, NB_TASK_REBUILD_SPAWNING);
 
-    nb_cmp_guest_of(t->server, &g);
+    nb_cmp_guest_of(t->server, t->ctx, &g);
     if (r == 0)
         r = t->drv->rebuild(t->virt, &g, &err);
     if (r == 0 && stopped)
@@ -203,10 +203,10 @@ static json_t *nb_op_flavor_cols(const json_t *flavor)
 }
 
 /* 'g' as the guest of 'server' with 'flavor' instead of its own. */
-static void nb_op_guest_flavor(const json_t *server, const json_t *flavor,
+static void nb_op_guest_flavor(const struct nb_cmp_task *t, const json_t *flavor,
                                struct nb_virt_guest *g)
 {
-    nb_cmp_guest_of(server, g);
+    nb_cmp_guest_of(t->server, t->ctx, g);
     g->flavor = flavor;
     g->vcpus = json_integer_value(json_object_get(flavor, "vcpus"));
     g->memory_mb = json_integer_value(json_object_get(flavor, "ram"));
@@ -233,7 +233,7 @@ static int nb_op_resize(struct nb_cmp_task *t)
 
     if (r == -EINVAL)
         err = nb_xstrdup("The server has no flavor to resize to.");
-    nb_op_guest_flavor(t->server, nf, &g);
+    nb_op_guest_flavor(t, nf, &g);
     if (r == 0)
         r = nb_op_step(t, NB_TASK_RESIZE_FINISH);
     if (r == 0)
@@ -282,7 +282,7 @@ static int nb_op_revert_resize(struct nb_cmp_task *t)
         r = -EINVAL;
         err = nb_xstrdup("The server has no flavor to revert to.");
     }
-    nb_op_guest_flavor(t->server, of, &g);
+    nb_op_guest_flavor(t, of, &g);
     if (r == 0)
         r = t->drv->resize_revert(t->virt, &g, &err);
     if (r == 0 && stopped)

@@ -173,7 +173,7 @@ int nb_op_unshelve(struct nb_cmp_task *t)
         err = nb_xasprintf("The shelved image %s of the server is gone.",
                            image_id ? image_id : "(none)");
     }
-    nb_cmp_guest_of(t->server, &g);
+    nb_cmp_guest_of(t->server, t->ctx, &g);
     g.image = image;
     if (r == 0) {
         nb_op_ports_bind(t, &ctx, t->host);

@@ -62,7 +62,7 @@ int nb_cmp_task_publish(const char *host, const char *op, const char *server_id,
     return r;
 }
 
-void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g)
+void nb_cmp_guest_of(const json_t *server, struct nb_ctx *ctx, struct nb_virt_guest *g)
 {
     const json_t *flavor = json_object_get(server, "flavor");
     const char *cd = nb_json_str(server, "config_drive");
@@ -79,7 +79,12 @@ void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g)
         .ports = json_object_get(server, "network_info"),
         .metadata = json_object_get(server, "metadata"),
         .user_data = nb_json_str(server, "user_data"),
+        .key_name = nb_json_str(server, "key_name"),
         .key_data = nb_json_str(server, "key_data"),
+        .project_id = nb_json_str(server, "project_id"),
+        .availability_zone = nb_json_str(server, "availability_zone"),
+        .launch_index = (int)json_integer_value(json_object_get(server, "launch_index")),
+        .ctx = ctx,
         .config_drive = cd && *cd && strcasecmp(cd, "false") && strcmp(cd, "0"),
     };
 }
@@ -248,6 +253,7 @@ static void nb_agent_on_task(void *arg, const json_t *msg)
         .args = json_object_get(msg, "args"), .drv = nb_agent.drv,
         .virt = nb_agent.virt, .host = nb_cmp_host(),
     };
+    struct nb_ctx ctx;
     char *rid = NULL;
     int r;
     (void)arg;
@@ -275,6 +281,9 @@ static void nb_agent_on_task(void *arg, const json_t *msg)
         nb_warn("agent: %s of server %s: cannot load it: %s", opname, id, strerror(-r));
         goto out;
     }
+    nb_cmp_ctx_for(&ctx, nb_json_str(t.server, "project_id"),
+                   nb_json_str(t.server, "user_id"), t.request_id);
+    t.ctx = &ctx;
     if (op->event)
         nb_agent_event(&t, op->event, true, false);
     r = op->run(&t);

@@ -457,7 +457,7 @@ static int nb_build_run(struct nb_cmp_task *t)
             nb_port_release_one(&b.ctx, nb_json_str(p, "id"),
                                 nb_port_is_users(row, nb_json_str(p, "id")));
     }
-    nb_cmp_guest_of(row, &g);
+    nb_cmp_guest_of(row, &b.ctx, &g);
     g.image = image;
     g.ports = b.info;
     r = t->drv->spawn(t->virt, &g, &err);

@@ -108,7 +108,7 @@ int nb_cmp_server_diagnostics(struct nb_req *req)
         r = nb_err_set(ctx, 409, "Instance %s is not ready", id);
         goto out;
     }
-    nb_cmp_guest_of(server, &g);
+    nb_cmp_guest_of(server, ctx, &g);
     r = nb_cmp_virt_call(nb_json_str(server, "host"), nb_diag_read, &c);
     if (r == -ENOTSUP) {
         r = nb_err_set(ctx, 501, "Action is not supported.");

@@ -173,6 +173,7 @@ struct nb_cmp_task {
     const struct nb_virt_driver *drv;
     void *virt;                     /* the driver's handle */
     const char *host;
+    struct nb_ctx *ctx;             /* the server's owner (its images) */
 };
 struct nb_cmp_op {
     const char *name;               /* "stop" */
@@ -199,8 +200,9 @@ int nb_cmp_virt_call(const char *host,
 /* The last 'lines' lines of 'log' (all when negative), without the
  * control characters Nova strips ([\x00-\x08\x0B-\x1F]): a new string. */
 char *nb_cmp_console_tail(const char *log, long lines);
-/* Fills 'g' from 'server' (borrowed: g points into it). */
-void nb_cmp_guest_of(const json_t *server, struct nb_virt_guest *g);
+/* Fills 'g' from 'server' (borrowed: g points into it), with 'ctx' (borrowed,
+ * may be NULL) as the owner a driver reads images as. */
+void nb_cmp_guest_of(const json_t *server, struct nb_ctx *ctx, struct nb_virt_guest *g);
 int nb_cmp_agent_start(const struct nb_module_env *env);
 void nb_cmp_agent_stop(void);
 int nb_cmp_scheduler_start(const struct nb_module_env *env);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct nb_ctx;
+
 /* Nova's power states (nova/compute/power_state.py). */
 enum nb_power {
     NB_POWER_NOSTATE = 0,
@@ -50,9 +52,20 @@ struct nb_virt_guest {
                                        fixed_ips, ifname, mtu, ...}] */
     const json_t *metadata;         /* server metadata object */
     const char *user_data;          /* base64, or NULL */
+    const char *key_name;           /* the keypair's name, or NULL */
     const char *key_data;           /* the public key, or NULL */
+    const char *project_id;
+    const char *availability_zone;  /* or NULL */
+    int launch_index;               /* in its multi-create batch, from 0 */
     bool config_drive;
+    /* The server's owner, for reading its images (g->image, and the
+     * kernel_id / ramdisk_id images it names) through image.h. */
+    struct nb_ctx *ctx;
 };
+
+/* What a driver reports by itself (watch): a guest whose power state
+ * changed without being asked (it powered itself off, crashed, ...). */
+typedef void (*nb_virt_event_fn)(void *arg, const char *uuid, enum nb_power power);
 
 struct nb_virt_driver {
     const char *name;               /* "fake", "libvirt" */
@@ -121,6 +134,10 @@ struct nb_virt_driver {
      * is not on this host. */
     int (*diagnostics)(void *drv, const struct nb_virt_guest *g, json_t **out,
                        char **err);
+    /* Registers 'fn' for lifecycle events (NULL: none); called from the
+     * driver's own thread, so it must not block.  May be NULL: then the
+     * agent's periodic power sync is all there is. */
+    void (*watch)(void *drv, nb_virt_event_fn fn, void *arg);
 };
 
 extern const struct nb_virt_driver nb_virt_fake_driver;
