@@ -34,10 +34,12 @@ static struct nb_agent {
     pthread_mutex_t lock;
     pthread_cond_t changed;
     struct nb_map *busy;
-    /* the ticker: heartbeat and power sync */
+    /* the ticker: heartbeat and power sync; 'events' are the ids of
+     * servers whose guest the driver reported changed (under lock) */
     pthread_t ticker;
     bool ticking, stop;
     pthread_cond_t wake;
+    json_t *events;
 } nb_agent = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .changed = PTHREAD_COND_INITIALIZER,
@@ -478,6 +480,36 @@ int nb_cmp_power_sync(void)
     return r;
 }
 
+/* The driver's watch callback (its own thread: never blocks on more than
+ * the lock): the server is synced by the ticker at once. */
+static void nb_agent_on_guest_event(void *arg, const char *uuid, enum nb_power power)
+{
+    (void)arg;
+    nb_debug("agent: the guest of %s reports %s", uuid, nb_virt_power_name(power));
+    pthread_mutex_lock(&nb_agent.lock);
+    if (nb_agent.events) {
+        json_array_append_new(nb_agent.events, json_string(uuid));
+        pthread_cond_broadcast(&nb_agent.wake);
+    }
+    pthread_mutex_unlock(&nb_agent.lock);
+}
+
+/* Syncs the servers the driver reported changed (ticker thread). */
+static void nb_agent_sync_events(void)
+{
+    json_t *ids, *id;
+    size_t i;
+    pthread_mutex_lock(&nb_agent.lock);
+    ids = nb_agent.events;
+    nb_agent.events = json_array();
+    pthread_mutex_unlock(&nb_agent.lock);
+    json_array_foreach(ids, i, id)
+        if (nb_agent_sync_one(json_string_value(id)) < 0)
+            nb_warn("agent: the power state of %s could not be synced",
+                    json_string_value(id));
+    json_decref(ids);
+}
+
 /* ---- the ticker */
 
 static void *nb_agent_tick(void *arg)
@@ -502,6 +534,7 @@ static void *nb_agent_tick(void *arg)
                 nb_warn("agent: the power state sync failed");
             next_sync = nb_mono_us() + (int64_t)sync * 1000000;
         }
+        nb_agent_sync_events();
         wait = report > 0 ? next_report : now + 3600000000LL;
         if (sync > 0 && next_sync < wait)
             wait = next_sync;
@@ -516,11 +549,67 @@ static void *nb_agent_tick(void *arg)
             }
         }
         pthread_mutex_lock(&nb_agent.lock);
-        if (!nb_agent.stop && wait > 0)
+        if (!nb_agent.stop && wait > 0 && json_array_size(nb_agent.events) == 0)
             pthread_cond_timedwait(&nb_agent.wake, &nb_agent.lock, &ts);
     }
     pthread_mutex_unlock(&nb_agent.lock);
     return NULL;
+}
+
+/* ---- guests with no server */
+
+static void nb_agent_guest_seen(void *arg, const char *uuid, enum nb_power power)
+{
+    (void)power;
+    json_array_append_new(arg, json_string(uuid));
+}
+
+/* Whether guest 'uuid' belongs to a live server recorded on this host. */
+static int nb_agent_guest_wanted(const char *uuid, bool *wanted)
+{
+    struct nb_tx *tx = NULL;
+    struct nb_stmt *st = NULL;
+    int r = nb_tx_begin(nb_cmp_db(), false, &tx);
+    *wanted = false;
+    if (r == 0)
+        r = nb_tx_query(tx, &st, "SELECT host FROM cmp_instances WHERE id = ? AND"
+                        " deleted_at IS NULL", "s", uuid);
+    if (r == 0 && (r = nb_stmt_next(st)) > 0) {
+        const char *host = nb_stmt_text(st, 0);
+        *wanted = host && !strcmp(host, nb_cmp_host());
+        r = 0;
+    }
+    nb_stmt_done(st);
+    nb_tx_rollback(tx);
+    return r;
+}
+
+/* At start: every guest the driver has (domains, disks) whose server is
+ * gone or lives elsewhere is reported and removed; the others are left
+ * running as they are (re-attached, never rebuilt). */
+static int nb_agent_reconcile_guests(void)
+{
+    json_t *uuids = json_array(), *u;
+    size_t i, stray = 0;
+    int r = nb_agent.drv->list(nb_agent.virt, nb_agent_guest_seen, uuids);
+    json_array_foreach(uuids, i, u) {
+        const char *uuid = json_string_value(u);
+        bool wanted;
+        char *err = NULL;
+        if (r < 0 || (r = nb_agent_guest_wanted(uuid, &wanted)) < 0 || wanted)
+            continue;
+        stray++;
+        nb_warn("agent: guest %s has no server on this host: removing it", uuid);
+        if (nb_agent.drv->destroy(nb_agent.virt, uuid, &err) < 0)
+            nb_warn("agent: stray guest %s could not be removed: %s", uuid,
+                    err ? err : "unknown error");
+        free(err);
+    }
+    if (r == 0)
+        nb_info("agent: %zu guest(s) on this host, %zu stray removed",
+                json_array_size(uuids), stray);
+    json_decref(uuids);
+    return r;
 }
 
 /* ---- start and stop */
@@ -549,9 +638,14 @@ int nb_cmp_agent_start(const struct nb_module_env *env)
     nb_agent.build_topic = nb_xasprintf("compute.%s.build", nb_cmp_host());
     nb_agent.task_topic = nb_xasprintf("compute.%s.task", nb_cmp_host());
     nb_agent.stop = false;
+    nb_agent.events = json_array();
     r = nb_agent_report(true);
     if (r == 0)
         r = nb_cmp_ports_reconcile();
+    if (r == 0)
+        r = nb_agent_reconcile_guests();
+    if (r == 0 && nb_agent.drv->watch)
+        nb_agent.drv->watch(nb_agent.virt, nb_agent_on_guest_event, NULL);
     if (r == 0)
         r = nb_agent_recover_tasks();
     if (r == 0)
@@ -581,6 +675,8 @@ void nb_cmp_agent_stop(void)
     if (nb_agent.ticking)
         pthread_join(nb_agent.ticker, NULL);
     nb_agent.ticking = false;
+    if (nb_agent.drv && nb_agent.drv->watch)
+        nb_agent.drv->watch(nb_agent.virt, NULL, NULL);
     nb_bus_unsubscribe(nb_agent.router);
     nb_bus_unsubscribe(nb_agent.builds);
     nb_bus_unsubscribe(nb_agent.tasks);
@@ -592,6 +688,10 @@ void nb_cmp_agent_stop(void)
     nb_agent.virt = NULL;
     nb_map_free(nb_agent.busy);
     nb_agent.busy = NULL;
+    pthread_mutex_lock(&nb_agent.lock);
+    json_decref(nb_agent.events);
+    nb_agent.events = NULL;
+    pthread_mutex_unlock(&nb_agent.lock);
     free(nb_agent.topic);
     free(nb_agent.build_topic);
     free(nb_agent.task_topic);
