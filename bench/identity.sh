@@ -64,7 +64,7 @@ done
 
 STATE=$(mktemp -d /tmp/nubis-bench.XXXXXX)
 # this bench needs no data plane: leave the host's network alone
-printf '[network]\ndataplane_driver = none\n' >"$STATE/nubis.conf"
+printf '[network]\ndataplane_driver = none\n[compute]\nvirt_driver = fake\n' >"$STATE/nubis.conf"
 # a copy, so that a rebuild during the run cannot swap the binary
 BUILT=$(date -r "$NUBIS" '+%Y-%m-%d %H:%M:%S')
 cp "$NUBIS" "$STATE/nubis" || { rm -rf "$STATE"; log "cannot copy $NUBIS"; exit 1; }

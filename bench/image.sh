@@ -35,7 +35,7 @@ command -v curl >/dev/null || { log "curl is missing"; exit 1; }
 
 STATE=$(mktemp -d /tmp/nubis-bench-image.XXXXXX)
 # this bench needs no data plane: leave the host's network alone
-printf '[network]\ndataplane_driver = none\n' >"$STATE/nubis.conf"
+printf '[network]\ndataplane_driver = none\n[compute]\nvirt_driver = fake\n' >"$STATE/nubis.conf"
 LOG="$STATE/daemon.log"
 IMG="$STATE/image.bin"
 PID=""

@@ -43,7 +43,7 @@ done
 
 STATE=$(mktemp -d /tmp/nubis-objbench.XXXXXX)
 # this bench needs no data plane: leave the host's network alone
-printf '[network]\ndataplane_driver = none\n' >"$STATE/nubis.conf"
+printf '[network]\ndataplane_driver = none\n[compute]\nvirt_driver = fake\n' >"$STATE/nubis.conf"
 cp "$NUBIS" "$STATE/nubis"
 LOG="$STATE/daemon.log"
 PID=""

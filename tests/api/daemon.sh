@@ -112,6 +112,8 @@ daemon_start() {
     # the network service manages no host devices in API runs (a data
     # plane test sets NUBIS_DATAPLANE=linuxbridge)
     printf '[network]\ndataplane_driver = %s\n' "${NUBIS_DATAPLANE:-none}" >>"$STATE/nubis.conf"
+    # and boots no real guests (the vm suite sets NUBIS_VIRT=libvirt)
+    printf '[compute]\nvirt_driver = %s\n' "${NUBIS_VIRT:-fake}" >>"$STATE/nubis.conf"
     # the daemon binds with SO_REUSEPORT, so a port in use would not make it
     # fail: check that it is alone on its port
     for attempt in 1 2 3 4 5; do

@@ -102,7 +102,8 @@ class PrivateDaemon:
         self.proc = None
         # no data plane: an object test has no business with the host's network
         with open(os.path.join(self.state, "nubis.conf"), "w") as f:
-            f.write("[network]\ndataplane_driver = none\n" + conf)
+            f.write("[network]\ndataplane_driver = none\n[compute]\nvirt_driver = fake\n"
+                    + conf)
         r = subprocess.run([NUBIS_BIN, "bootstrap", "--admin-password", "pw", "--state-dir",
                             self.state, "--listen", "127.0.0.1:%d" % self.port],
                            capture_output=True, text=True, timeout=120)
