@@ -94,9 +94,34 @@ static long nb_act_rotation(const struct nb_act_req *a)
 static const char *const nb_snapshot_vms[] = {NB_VM_ACTIVE, NB_VM_STOPPED, NB_VM_PAUSED,
                                               NB_VM_SUSPENDED, NULL};
 
+/* Properties a snapshot never inherits from its base image (Nova's
+ * NON_INHERITABLE_IMAGE_PROPERTIES, and what says where an image is from). */
+static const char *const nb_snapshot_skip[] = {
+    "cinder_encryption_key_id", "cinder_encryption_key_deletion_policy",
+    "img_signature", "img_signature_hash_method", "img_signature_key_type",
+    "img_signature_certificate_uuid", "image_type", "instance_uuid", "base_image_ref",
+    "owner_id", "user_id", "backup_type", "image_location", "image_state", NULL,
+};
+
+/* The base image's properties a snapshot keeps (kernel_id, ramdisk_id,
+ * os_command_line, hw_*, the user's): set on 'p'. */
+static void nb_act_snapshot_inherit(const json_t *base, json_t *p)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(base, "properties"), key, v) {
+        size_t i;
+        for (i = 0; nb_snapshot_skip[i] && strcmp(key, nb_snapshot_skip[i]); i++)
+            ;
+        if (!nb_snapshot_skip[i])
+            json_object_set(p, key, v);
+    }
+}
+
 /* The image Nova's create_image makes (compute/utils.py): private, the
- * base image's formats and minimums (min_disk at least the flavor's disk),
- * and properties saying where it comes from; the user's metadata on top. */
+ * base image's formats, minimums (min_disk at least the flavor's disk) and
+ * inheritable properties, and properties saying where it comes from; the
+ * user's metadata on top. */
 static json_t *nb_act_snapshot_props(struct nb_act_req *a, const char *name)
 {
     const json_t *base = nb_json_obj(nb_json_obj(a->server, "request"), "image");
@@ -116,6 +141,7 @@ static json_t *nb_act_snapshot_props(struct nb_act_req *a, const char *name)
                   nb_act_is_backup(a) ? "backup" : "snapshot", "instance_uuid", a->id,
                   "user_id", a->ctx->caller.user.id, "owner_id",
                   nb_json_str(a->server, "project_id"));
+    nb_act_snapshot_inherit(base, p);
     if (nb_act_is_backup(a))
         json_object_set(p, "backup_type", json_object_get(a->arg, "backup_type"));
     if (nb_json_str(a->server, "image_ref") && *nb_json_str(a->server, "image_ref"))

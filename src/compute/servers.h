@@ -58,7 +58,9 @@ void nb_cmp_password_new(char out[16]);
 /* The image against the flavor (Nova's _validate_flavor_image_nostatus):
  * 0, or 400 set. */
 int nb_cmp_image_fits(struct nb_ctx *ctx, const json_t *image, const json_t *flavor);
-/* What a server records of its image (request.image): a new object. */
+/* What a server records of its image (request.image): a new object with
+ * the image's properties (what is not Glance's own field) under
+ * "properties", as Nova keeps them in system metadata. */
 json_t *nb_cmp_image_props(const json_t *image);
 
 /* ---- servers.c */

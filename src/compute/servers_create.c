@@ -624,16 +624,39 @@ static int nb_create_image(struct nb_ctx *ctx, struct nb_create *c)
     return 0;
 }
 
+/* Glance's own fields of an image document: everything else is a
+ * property (kernel_id, hw_*, os_command_line, the user's). */
+static const char *const nb_cmp_image_core[] = {
+    "id", "name", "status", "visibility", "protected", "checksum", "os_hash_algo",
+    "os_hash_value", "owner", "size", "virtual_size", "min_ram", "min_disk",
+    "disk_format", "container_format", "created_at", "updated_at", "tags", "self",
+    "file", "schema", "direct_url", "locations", "os_hidden", "stores", NULL,
+};
+
+static bool nb_cmp_image_is_core(const char *key)
+{
+    for (size_t i = 0; nb_cmp_image_core[i]; i++)
+        if (!strcmp(key, nb_cmp_image_core[i]))
+            return true;
+    return false;
+}
+
 json_t *nb_cmp_image_props(const json_t *image)
 {
-    return json_pack("{s:O?,s:O?,s:I,s:I,s:O?,s:O?,s:O?}",
+    json_t *props = json_object(), *v;
+    const char *key;
+    json_object_foreach((json_t *)image, key, v)
+        if (!nb_cmp_image_is_core(key))
+            json_object_set(props, key, v);
+    return json_pack("{s:O?,s:O?,s:I,s:I,s:O?,s:O?,s:O?,s:o}",
                      "id", json_object_get(image, "id"),
                      "name", json_object_get(image, "name"),
                      "min_disk", json_integer_value(json_object_get(image, "min_disk")),
                      "min_ram", json_integer_value(json_object_get(image, "min_ram")),
                      "size", json_object_get(image, "size"),
                      "disk_format", json_object_get(image, "disk_format"),
-                     "container_format", json_object_get(image, "container_format"));
+                     "container_format", json_object_get(image, "container_format"),
+                     "properties", props);
 }
 
 /* The image against the flavor (Nova's _validate_flavor_image_nostatus). */

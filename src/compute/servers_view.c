@@ -240,6 +240,8 @@ static void nb_view_extended_attrs(struct nb_req *req, json_t *s, const json_t *
     const char *id = nb_json_str(server, "id");
     const json_t *host = json_object_get(server, "host");
     const json_t *node = json_object_get(server, "node");
+    const json_t *props = nb_json_obj(nb_json_obj(nb_json_obj(server, "request"), "image"),
+                                      "properties");
 
     /* Nova's instance_name_template "instance-%08x" of its integer id;
      * ours is the first 8 hex digits of the uuid. */
@@ -253,8 +255,12 @@ static void nb_view_extended_attrs(struct nb_req *req, json_t *s, const json_t *
         return;
     json_object_set_new(s, "OS-EXT-SRV-ATTR:hostname", json_string(
         nb_json_str(server, "hostname") ? nb_json_str(server, "hostname") : ""));
-    json_object_set_new(s, "OS-EXT-SRV-ATTR:kernel_id", json_string(""));
-    json_object_set_new(s, "OS-EXT-SRV-ATTR:ramdisk_id", json_string(""));
+    json_object_set_new(s, "OS-EXT-SRV-ATTR:kernel_id",
+                        json_string(nb_json_str(props, "kernel_id") ?
+                                    nb_json_str(props, "kernel_id") : ""));
+    json_object_set_new(s, "OS-EXT-SRV-ATTR:ramdisk_id",
+                        json_string(nb_json_str(props, "ramdisk_id") ?
+                                    nb_json_str(props, "ramdisk_id") : ""));
     json_object_set_new(s, "OS-EXT-SRV-ATTR:launch_index",
                         json_integer(json_integer_value(json_object_get(server, "launch_index"))));
     json_object_set_new(s, "OS-EXT-SRV-ATTR:reservation_id", json_string(

@@ -412,6 +412,46 @@ class TestCreateImage(ActionsBase):
         wait_status(sid, "ACTIVE")
         imagelib.icall("DELETE", "/images/" + image_id)
 
+    def test_snapshot_inherits_the_base_image_properties(self):
+        """As Nova's snapshot (initialize_instance_snapshot_metadata): the
+        base image's properties come along (a kernel-booted guest's
+        snapshot boots the same way), the non-inheritable ones do not; the
+        admin view shows the server's kernel and ramdisk."""
+        kernel = imagelib.new_active_image(disk_format="aki", container_format="aki",
+                                           visibility="public")
+        ramdisk = imagelib.new_active_image(disk_format="ari", container_format="ari",
+                                            visibility="public")
+        base = imagelib.new_active_image(
+            data=imagelib.qcow2(virtual_size=1 << 20), disk_format="qcow2",
+            visibility="public", kernel_id=kernel["id"], ramdisk_id=ramdisk["id"],
+            os_command_line="console=ttyS0", hw_disk_bus="virtio",
+            img_signature="c2lnbmF0dXJl")
+        for i in (kernel, ramdisk, base):
+            self.addCleanup(imagelib.icall, "DELETE", "/images/" + i["id"])
+        body = {"server": {"name": uniq("vm"), "imageRef": base["id"],
+                           "flavorRef": self.fx["flavors"][0],
+                           "networks": [{"uuid": self.fx["net"]}]}}
+        r = cpost("/servers", body, token=self.tok, mv="2.79")
+        self.assertStatus(r, 202)
+        sid = r.body["server"]["id"]
+        self.addCleanup(cdelete, "/servers/" + sid, token=self.tok)
+        wait_status(sid, "ACTIVE", token=self.tok)
+        s = show(sid, token=lib._UNSET, mv="2.3").body["server"]
+        self.assertEqual(s["OS-EXT-SRV-ATTR:kernel_id"], kernel["id"])
+        self.assertEqual(s["OS-EXT-SRV-ATTR:ramdisk_id"], ramdisk["id"])
+        r = self.act_ok(sid, {"createImage": {"name": "snap", "metadata": {"k": "v"}}})
+        image_id = r.body["image_id"]
+        self.addCleanup(imagelib.icall, "DELETE", "/images/" + image_id)
+        img = imagelib.show(image_id)
+        self.assertEqual(img["kernel_id"], kernel["id"])
+        self.assertEqual(img["ramdisk_id"], ramdisk["id"])
+        self.assertEqual(img["os_command_line"], "console=ttyS0")
+        self.assertEqual(img["hw_disk_bus"], "virtio")
+        self.assertEqual(img["k"], "v")
+        self.assertEqual(img["instance_uuid"], sid)
+        self.assertNotIn("img_signature", img)
+        wait_status(sid, "ACTIVE", token=self.tok)
+
     def test_snapshot_before_2_45_has_a_location(self):
         sid = self.boot()
         r = self.act_ok(sid, {"createImage": {"name": "snap"}}, mv="2.44")
