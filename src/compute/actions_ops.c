@@ -428,7 +428,11 @@ static int nb_op_attach_interface(struct nb_cmp_task *t)
 {
     const json_t *port = json_object_get(t->args, "port");
     char *err = NULL;
-    int r = t->drv->attach_port(t->virt, t->server_id, port, &err);
+    int r = nb_cmp_wait_plugged(t->ctx, t->server_id);
+    if (r < 0)
+        err = nb_xstrdup(t->ctx->err_msg);
+    else
+        r = t->drv->attach_port(t->virt, t->server_id, port, &err);
     if (r < 0)
         nb_op_port_release(t, nb_json_str(port, "id"));
     r = nb_op_end(t, r, err, NULL, NULL);

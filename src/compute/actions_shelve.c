@@ -177,7 +177,12 @@ int nb_op_unshelve(struct nb_cmp_task *t)
     g.image = image;
     if (r == 0) {
         nb_op_ports_bind(t, &ctx, t->host);
-        r = t->drv->spawn(t->virt, &g, &err);
+        if (json_array_size(g.ports))
+            r = nb_cmp_wait_plugged(&ctx, t->server_id);
+        if (r < 0)
+            err = nb_xstrdup(ctx.err_msg);
+        else
+            r = t->drv->spawn(t->virt, &g, &err);
     }
     if (r == 0) {
         /* the guest has its disk: the image has served */

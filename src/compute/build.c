@@ -405,6 +405,19 @@ static int nb_build_fail(struct nb_build *b, const char *message, const char *de
     return r;
 }
 
+int nb_cmp_wait_plugged(struct nb_ctx *ctx, const char *server_id)
+{
+    long s = nb_conf_int("compute", "vif_plugging_timeout");
+    int r;
+    if (s <= 0)
+        return 0;
+    r = nb_network_wait_plugged((int)(s > 86400 ? 86400 : s) * 1000);
+    if (r < 0)
+        nb_err_set(ctx, 500, "Virtual Interface creation failed: the ports of %s"
+                   " were not plugged in %ld seconds", server_id, s);
+    return r;
+}
+
 static int nb_build_run(struct nb_cmp_task *t)
 {
     const json_t *row = t->server;
@@ -443,6 +456,8 @@ static int nb_build_run(struct nb_cmp_task *t)
         r = nb_build_ports(&b);
     if (r == 0 && image_ref && *image_ref)
         r = nb_image_get(&b.ctx, image_ref, &image);
+    if (r == 0 && json_array_size(b.info))
+        r = nb_cmp_wait_plugged(&b.ctx, t->server_id);
     if (r < 0) {
         msg = nb_xasprintf("Build of instance %s aborted: %s", t->server_id,
                            b.ctx.err_msg[0] ? b.ctx.err_msg : strerror(-r));

@@ -202,6 +202,10 @@ int nb_cmp_virt_call(const char *host,
 char *nb_cmp_console_tail(const char *log, long lines);
 /* Fills 'g' from 'server' (borrowed: g points into it), with 'ctx' (borrowed,
  * may be NULL) as the owner a driver reads images as. */
+/* Nova's wait for network-vif-plugged, before a guest starts with ports
+ * bound here: until this host's data plane has applied them ([compute]
+ * vif_plugging_timeout); 0, or -ETIMEDOUT with 500 set on ctx. */
+int nb_cmp_wait_plugged(struct nb_ctx *ctx, const char *server_id);
 void nb_cmp_guest_of(const json_t *server, struct nb_ctx *ctx, struct nb_virt_guest *g);
 int nb_cmp_agent_start(const struct nb_module_env *env);
 void nb_cmp_agent_stop(void);

@@ -172,6 +172,10 @@ static const struct nb_opt nb_opts[] = {
     {"compute", "max_attempts", "3",
      "Hosts a build is tried on before it fails: a spawn that fails is "
      "rescheduled on another host (Nova's [scheduler] max_attempts)."},
+    {"compute", "vif_plugging_timeout", "300",
+     "Seconds a build waits for this host's network data plane to plug its "
+     "ports (devices, filters, DHCP) before starting the guest; the build "
+     "fails after that (Nova's vif_plugging_timeout, fatal)."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)

@@ -355,26 +355,57 @@ void nb_dp_state_free(struct nb_dp_state *st)
 
 /* ---- the apply thread */
 
+/* 'wanted' counts notifications; 'applied' is the count the last
+ * successful apply started from (every change notified up to it is on the
+ * host), broadcast on 'done'. */
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv, done;
     pthread_t thread;
     bool running, stop, dirty, failed;
+    uint64_t wanted, applied;
     const struct nb_dp_driver *drv;
     void *dp;
     struct nb_db *db;
-} nb_dpg = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} nb_dpg = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+            .done = PTHREAD_COND_INITIALIZER};
 
 void nb_dataplane_notify(void)
 {
     pthread_mutex_lock(&nb_dpg.mu);
     nb_dpg.dirty = true;
+    nb_dpg.wanted++;
     pthread_cond_signal(&nb_dpg.cv);
     pthread_mutex_unlock(&nb_dpg.mu);
 }
 
-/* Builds and applies once; a failure is retried on the next tick. */
-static void nb_dataplane_apply(void)
+int nb_dataplane_wait(int timeout_ms)
+{
+    struct timespec ts;
+    uint64_t target;
+    int r = 0;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&nb_dpg.mu);
+    target = nb_dpg.wanted;
+    while (nb_dpg.running && !nb_dpg.stop && nb_dpg.applied < target && r == 0)
+        r = -pthread_cond_timedwait(&nb_dpg.done, &nb_dpg.mu, &ts);
+    if (!nb_dpg.running || nb_dpg.applied >= target)
+        r = 0;          /* done, or no data plane on this host */
+    else if (r == 0)
+        r = -ESHUTDOWN;
+    pthread_mutex_unlock(&nb_dpg.mu);
+    return r;
+}
+
+/* Builds and applies once (covering notifications up to 'gen'); a failure
+ * is retried on the next tick. */
+static void nb_dataplane_apply(uint64_t gen)
 {
     struct nb_dp_state *st = NULL;
     int64_t t0 = nb_mono_us();
@@ -382,6 +413,13 @@ static void nb_dataplane_apply(void)
     if (r == 0)
         r = nb_dpg.drv->apply(nb_dpg.dp, st);
     nb_dpg.failed = r < 0;
+    if (r == 0) {
+        pthread_mutex_lock(&nb_dpg.mu);
+        if (gen > nb_dpg.applied)
+            nb_dpg.applied = gen;
+        pthread_cond_broadcast(&nb_dpg.done);
+        pthread_mutex_unlock(&nb_dpg.mu);
+    }
     if (r < 0)
         nb_warn("network data plane: apply failed (%s); retrying in a second",
                 strerror(-r));
@@ -413,11 +451,13 @@ static void *nb_dataplane_main(void *arg)
         dirty = nb_dpg.dirty || (tick && nb_dpg.failed);
         pthread_mutex_unlock(&nb_dpg.mu);
         if (dirty) {
+            uint64_t gen;
             usleep(20000);
             pthread_mutex_lock(&nb_dpg.mu);
             nb_dpg.dirty = false;       /* what lands from now on: next round */
+            gen = nb_dpg.wanted;
             pthread_mutex_unlock(&nb_dpg.mu);
-            nb_dataplane_apply();
+            nb_dataplane_apply(gen);
         }
         if (tick) {
             last_tick = nb_mono_us();
@@ -485,6 +525,7 @@ void nb_dataplane_stop(void)
     pthread_mutex_lock(&nb_dpg.mu);
     nb_dpg.stop = true;
     pthread_cond_signal(&nb_dpg.cv);
+    pthread_cond_broadcast(&nb_dpg.done);
     pthread_mutex_unlock(&nb_dpg.mu);
     pthread_join(nb_dpg.thread, NULL);
     nb_dpg.drv->shutdown(nb_dpg.dp);

@@ -377,3 +377,8 @@ int nb_network_secgroup_id(struct nb_ctx *ctx, const char *name_or_id, char **id
         *id = a.id;
     return r;
 }
+
+int nb_network_wait_plugged(int timeout_ms)
+{
+    return nb_dataplane_wait(timeout_ms);
+}

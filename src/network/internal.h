@@ -147,6 +147,10 @@ void nb_dataplane_stop(void);
 /* Marks the desired state dirty: the background thread rebuilds and
  * applies it soon (bursts coalesce).  Cheap; any thread. */
 void nb_dataplane_notify(void);
+/* Waits until an apply that started after every nb_dataplane_notify() made
+ * before this call has succeeded: 0 (also at once when this host runs no
+ * data plane), -ETIMEDOUT after 'timeout_ms', -ESHUTDOWN when it stops. */
+int nb_dataplane_wait(int timeout_ms);
 /* Builds this host's desired state from the database.  On success *out
  * is a new state the caller frees with nb_dp_state_free(). */
 int nb_dp_state_build(struct nb_db *db, const char *host,

@@ -52,5 +52,10 @@ int nb_network_ports_by_owner(const char *prefix, json_t **out);
  * SecurityGroupNotFound) when none, -EEXIST (409) when the name is
  * ambiguous. */
 int nb_network_secgroup_id(struct nb_ctx *ctx, const char *name_or_id, char **id);
+/* Waits until this host's data plane has applied every port change
+ * committed before the call (Neutron's network-vif-plugged: the ports
+ * bound here have their devices, filters and DHCP entries): 0 (at once
+ * when this host runs no data plane), -ETIMEDOUT after 'timeout_ms'. */
+int nb_network_wait_plugged(int timeout_ms);
 
 #endif

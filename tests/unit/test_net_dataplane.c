@@ -12,6 +12,7 @@
 static struct {
     pthread_mutex_t mu;
     int inits, applies, ticks, shutdowns;
+    bool failing;                   /* apply fails (the host says no) */
     size_t last_nports, last_nnetworks;
 } nbt_rec = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -29,6 +30,10 @@ static int nbt_rec_apply(void *dp, const struct nb_dp_state *st)
 {
     assert_ptr_equal(dp, &nbt_rec);
     pthread_mutex_lock(&nbt_rec.mu);
+    if (nbt_rec.failing) {
+        pthread_mutex_unlock(&nbt_rec.mu);
+        return -EAGAIN;
+    }
     nbt_rec.applies++;
     nbt_rec.last_nports = st->nports;
     nbt_rec.last_nnetworks = st->nnetworks;
@@ -365,6 +370,42 @@ static void test_apply_thread_reconciles_coalesces_and_ticks(void **state)
     json_decref(net);
 }
 
+/* nb_dataplane_wait (Nova's wait for network-vif-plugged): returns once an
+ * apply that includes every change made before the call has succeeded;
+ * times out while the host fails to apply; at once without a data plane. */
+static void test_wait_until_the_changes_are_applied(void **state)
+{
+    struct nbt_net *t = *state;
+    struct nb_module_env env = {.db = t->db, .state_dir = t->dir};
+    json_t *net = nbt_make(t, &nb_net_network_ops, "{\"name\": \"n\"}");
+
+    assert_int_equal(nb_dataplane_wait(10), 0);        /* no data plane */
+    pthread_mutex_lock(&nbt_rec.mu);
+    nbt_rec.applies = 0;
+    nbt_rec.failing = false;
+    pthread_mutex_unlock(&nbt_rec.mu);
+    assert_int_equal(nb_dataplane_start_driver(&env, &nbt_rec_driver), 0);
+    assert_int_equal(nbt_rec_wait(&nbt_rec.applies, 1), 1);
+    pthread_mutex_lock(&nbt_rec.mu);
+    nbt_rec.failing = true;
+    pthread_mutex_unlock(&nbt_rec.mu);
+    json_decref(nbt_make(t, &nb_net_port_ops, "{\"network_id\": \"%s\","
+                         " \"binding:host_id\": \"h1\"}", nb_json_str(net, "id")));
+    nb_dataplane_notify();          /* as nb_net_write does after its commit */
+    assert_int_equal(nb_dataplane_wait(300), -ETIMEDOUT);
+    pthread_mutex_lock(&nbt_rec.mu);
+    nbt_rec.failing = false;
+    pthread_mutex_unlock(&nbt_rec.mu);
+    assert_int_equal(nb_dataplane_wait(5000), 0);      /* retried on the tick */
+    pthread_mutex_lock(&nbt_rec.mu);
+    assert_int_equal(nbt_rec.last_nports, 1);
+    pthread_mutex_unlock(&nbt_rec.mu);
+    assert_int_equal(nb_dataplane_wait(10), 0);        /* nothing new */
+    nb_dataplane_stop();
+    assert_int_equal(nb_dataplane_wait(10), 0);
+    json_decref(net);
+}
+
 int main(int argc, char **argv)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, nbt_setup, nbt_teardown)
@@ -374,6 +415,7 @@ int main(int argc, char **argv)
         T(test_state_icmp_rule_type_and_code),
         T(test_dataplane_none_starts_nothing),
         T(test_apply_thread_reconciles_coalesces_and_ticks),
+        T(test_wait_until_the_changes_are_applied),
     };
     return NBT_MAIN("net_dataplane", tests, NULL, NULL);
 }
