@@ -17,7 +17,11 @@ TEST_BUILD ?= build-test
 BUILD_PKGS = meson ninja-build gcc pkg-config libc6-dev libmicrohttpd-dev \
              libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev \
              uuid-dev libinih-dev zlib1g-dev libbz2-dev
+BUILD_PKGS += libvirt-dev
 RUN_PKGS   = python3-openstackclient python3-swiftclient dnsmasq-base nftables iproute2 conntrack
+# the libvirt virt driver (libvirt's embedded QEMU driver, qemu-img)
+VIRT_PKGS  = libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
+RUN_PKGS  += $(VIRT_PKGS)
 TEST_PKGS  = libcmocka-dev postgresql-15 postgresql-client-15 \
              python3-openstackclient python3-requests curl jq wrk procps iproute2
 SUITE_PKG_FILES = $(wildcard tests/*/packages bench/packages)
@@ -35,10 +39,13 @@ deps:
 
 deps-run: deps
 	@tests/lib/deps.sh $(RUN_PKGS)
+	@tests/lib/libvirt-user.sh
 
 deps-test: deps
 	@tests/lib/deps.sh $(TEST_PKGS)
 	@tests/lib/deps.sh -f $(SUITE_PKG_FILES)
+	@tests/lib/deps.sh $(VIRT_PKGS)
+	@tests/lib/libvirt-user.sh
 
 # meson setup DIR OPTS, or meson configure DIR OPTS when DIR exists (so a
 # directory set up by hand gets the options back), quietly: the log is shown

@@ -176,6 +176,23 @@ static const struct nb_opt nb_opts[] = {
      "Seconds a build waits for this host's network data plane to plug its "
      "ports (devices, filters, DHCP) before starting the guest; the build "
      "fails after that (Nova's vif_plugging_timeout, fatal)."},
+
+    {"compute", "force_config_drive", "false",
+     "Give every server a config drive, whether or not it asked for one "
+     "(Nova's option; the libvirt virt driver attaches it as a cdrom)."},
+
+    /* ---- [libvirt]: the libvirt virt driver ([compute] virt_driver) */
+    {"libvirt", "connection_uri", "",
+     "libvirt connection URI, e.g. qemu:///system on a host that runs "
+     "libvirtd. Empty: libvirt's embedded QEMU driver rooted in "
+     "<state_dir>/libvirt (qemu:///embed; no daemon needed)."},
+    {"libvirt", "virt_type", "auto",
+     "Domain type of the guests: kvm, qemu (TCG emulation), or auto (kvm "
+     "when a probe guest runs under KVM, else qemu; probed once per "
+     "process)."},
+    {"libvirt", "wait_soft_reboot_seconds", "120",
+     "Seconds a soft reboot waits for the guest to shut down after the "
+     "ACPI request before it reboots it hard (Nova's option)."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)

@@ -141,6 +141,7 @@ struct nb_virt_driver {
 };
 
 extern const struct nb_virt_driver nb_virt_fake_driver;
+extern const struct nb_virt_driver nb_virt_libvirt_driver;
 
 /* Nova's name of power state 'p' (power_state.STATE_MAP: "running",
  * "shutdown", ...; "pending" for no state): static. */

@@ -494,6 +494,7 @@ const struct nb_virt_driver *nb_virt_driver_find(const char *name)
 {
     static const struct nb_virt_driver *const drivers[] = {
         &nb_virt_fake_driver,
+        &nb_virt_libvirt_driver,
     };
     for (size_t i = 0; i < sizeof(drivers) / sizeof(*drivers); i++)
         if (strcmp(drivers[i]->name, name) == 0)
