@@ -258,6 +258,7 @@ int nb_lv_cache_fetch(struct nb_lv_cache *c, struct nb_ctx *ctx, const char *ima
     struct nb_lv_fetch *f = NULL;
     int r = 0;
 
+    *path = NULL;
     if (!image_id || !*image_id || strchr(image_id, '/') || image_id[0] == '.') {
         *err = nb_xasprintf("Invalid image id '%s'.", image_id ? image_id : "");
         return -EINVAL;
@@ -298,10 +299,12 @@ int nb_lv_cache_fetch(struct nb_lv_cache *c, struct nb_ctx *ctx, const char *ima
 
 /* ---- qemu-img */
 
-/* `qemu-img info` of 'path': a new object (caller decrefs). */
-static int nb_lv_img_query(const char *path, json_t **info, char **err)
+/* `qemu-img info` of 'path' read as format 'fmt' (NULL: probed): a new
+ * object (caller decrefs). */
+static int nb_lv_img_query(const char *path, const char *fmt, json_t **info, char **err)
 {
-    const char *argv[] = {"qemu-img", "info", "-U", "--output=json", path, NULL};
+    const char *argv[] = {"qemu-img", "info", "-U", "--output=json", fmt ? "-f" : path,
+                          fmt, fmt ? path : NULL, NULL};
     char *text = NULL;
     int r = nb_lv_run(argv, &text, err);
 
@@ -316,38 +319,42 @@ static int nb_lv_img_query(const char *path, json_t **info, char **err)
     return r;
 }
 
-int nb_lv_img_info(const char *path, char fmt[16], int64_t *vsize, char **err)
+int nb_lv_img_info(const char *path, const char *fmt, char got[16], int64_t *vsize,
+                   char **err)
 {
     json_t *info = NULL;
-    int r = nb_lv_img_query(path, &info, err);
+    int r = nb_lv_img_query(path, fmt, &info, err);
 
     if (r == 0 && json_object_get(info, "backing-filename")) {
         *err = nb_xasprintf("The image %s names a backing file: refused.", path);
         r = -EPERM;
     } else if (r == 0) {
-        snprintf(fmt, 16, "%s", nb_json_str(info, "format"));
+        snprintf(got, 16, "%s", nb_json_str(info, "format"));
         *vsize = json_integer_value(json_object_get(info, "virtual-size"));
     }
     json_decref(info);
     return r;
 }
 
+/* The base is read as the format its image document says (never probed:
+ * a raw image that looks like a qcow2 header would otherwise name files
+ * of the host as its backing file). */
 int nb_lv_img_overlay(const char *base, const char *base_fmt, const char *path,
                       int64_t size_gb, char **err)
 {
     char fmt[16], size[32];
     int64_t vsize = 0;
-    int r = nb_lv_img_info(base, fmt, &vsize, err);
-    const char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", fmt, "-b", base,
-                          path, size_gb << 30 > vsize ? size : NULL, NULL};
+    int r = nb_lv_img_info(base, base_fmt, fmt, &vsize, err);
+    const char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", base_fmt, "-b",
+                          base, path, (size_gb << 30) > vsize ? size : NULL, NULL};
 
-    if (r < 0)
-        return r;
-    if (base_fmt && strcmp(base_fmt, fmt) && strcmp(base_fmt, "raw")) {
-        *err = nb_xasprintf("The image %s is %s, not %s as its document says.", base, fmt,
-                            base_fmt);
+    if (r == -EIO) {
+        free(*err);
+        *err = nb_xasprintf("The image %s is not a valid %s image.", base, base_fmt);
         return -EINVAL;
     }
+    if (r < 0)
+        return r;
     snprintf(size, sizeof(size), "%lldG", (long long)size_gb);
     return nb_lv_run(argv, NULL, err);
 }
@@ -367,7 +374,7 @@ int nb_lv_img_grow(const char *path, int64_t size_gb, char **err)
     const char *argv[] = {"qemu-img", "resize", "-q", path, size, NULL};
     json_t *info = NULL;
     int64_t vsize;
-    int r = nb_lv_img_query(path, &info, err);
+    int r = nb_lv_img_query(path, "qcow2", &info, err);
 
     if (r < 0)
         return r;

@@ -75,17 +75,19 @@ int nb_lv_cache_fetch(struct nb_lv_cache *c, struct nb_ctx *ctx, const char *ima
  * 0 when it matches or the document names none, -EBADMSG otherwise. */
 int nb_lv_checksum_verify(const json_t *image, int fd, char **err);
 
-/* What `qemu-img info` says of 'path': its format and virtual size.
- * -EPERM when the image has a backing file (an image must not name files
- * of the host). */
-int nb_lv_img_info(const char *path, char fmt[16], int64_t *vsize, char **err);
-/* A qcow2 overlay 'path' on 'base' (of format 'base_fmt'), of 'size_gb'
- * GiB when that is larger than the base, else the base's size. */
+/* What `qemu-img info` says of 'path' read as 'fmt' (NULL: probed): its
+ * format and virtual size.  -EPERM when the image has a backing file (an
+ * image must not name files of the host). */
+int nb_lv_img_info(const char *path, const char *fmt, char got[16], int64_t *vsize,
+                   char **err);
+/* A qcow2 overlay 'path' on 'base' (of format 'base_fmt': "qcow2" or
+ * "raw"), of 'size_gb' GiB when that is larger than the base, else the
+ * base's size.  -EINVAL when the base is not of that format. */
 int nb_lv_img_overlay(const char *base, const char *base_fmt, const char *path,
                       int64_t size_gb, char **err);
 /* An empty qcow2 disk of 'size_mb' MiB. */
 int nb_lv_img_blank(const char *path, int64_t size_mb, char **err);
-/* Grows a disk to 'size_gb' GiB (never shrinks). */
+/* Grows a qcow2 disk to 'size_gb' GiB (never shrinks). */
 int nb_lv_img_grow(const char *path, int64_t size_gb, char **err);
 /* Converts 'path' to 'format' ("qcow2", "raw") and writes it to 'fd'. */
 int nb_lv_img_export(const char *path, const char *format, int fd, bool shared,
