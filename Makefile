@@ -19,8 +19,9 @@ BUILD_PKGS = meson ninja-build gcc pkg-config libc6-dev libmicrohttpd-dev \
              uuid-dev libinih-dev zlib1g-dev libbz2-dev
 BUILD_PKGS += libvirt-dev
 RUN_PKGS   = python3-openstackclient python3-swiftclient dnsmasq-base nftables iproute2 conntrack
-# the libvirt virt driver (libvirt's embedded QEMU driver, qemu-img)
-VIRT_PKGS  = libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
+# the libvirt virt driver (libvirt's embedded QEMU driver, qemu-img, and
+# genisoimage for config drives)
+VIRT_PKGS  = libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils genisoimage
 RUN_PKGS  += $(VIRT_PKGS)
 TEST_PKGS  = libcmocka-dev postgresql-15 postgresql-client-15 \
              python3-openstackclient python3-requests curl jq wrk procps iproute2

@@ -126,9 +126,10 @@ static const struct nb_opt nb_opts[] = {
      "Security group rules per project (-1: unlimited)."},
 
     /* ---- [compute] */
-    {"compute", "virt_driver", "fake",
-     "Virt driver of this host's compute agent: fake (instant in-memory "
-     "guests, for control-plane tests and benchmarks)."},
+    {"compute", "virt_driver", "libvirt",
+     "Virt driver of this host's compute agent: libvirt (QEMU guests; see "
+     "[libvirt]) or fake (instant in-memory guests, for control-plane tests "
+     "and benchmarks)."},
     {"compute", "max_concurrent_builds", "10",
      "Builds this host's compute agent runs at once; the rest wait their "
      "turn in order (Nova's max_concurrent_builds)."},
