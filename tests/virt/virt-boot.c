@@ -1,15 +1,19 @@
 /* virt-boot: drives the libvirt virt driver through every entry with a
- * real guest under TCG (a kernel, an initramfs and a small qcow2 root
- * placed straight into the driver's image cache, so no image service is
- * needed), and checks what the guest and libvirt show after each step.
+ * real guest under TCG (the test guest of tests/guest/build.sh: its
+ * kernel, initramfs and qcow2 root placed straight into the driver's image
+ * cache, so no image service is needed), and checks what the guest and
+ * libvirt show after each step: the guest's console markers (NUBIS-UUID
+ * from the config drive at every boot, NUBIS-DISK-FOUND when its root disk
+ * kept what an earlier boot wrote), domain state, disks, QEMU processes.
  * Prints "ok - ..." / "not ok - ..." lines and ends with "N passed, M
  * failed" (tests/virt/run.sh).
  *
- *   virt-boot STATE_DIR KERNEL INITRD ROOT_QCOW2 TAP1 TAP2 */
+ *   virt-boot STATE_DIR GUEST_DIR TAP1 TAP2 */
 #include "compute/virt/driver.h"
 #include "core/core.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +106,37 @@ static void on_list(void *arg, const char *uuid, enum nb_power p)
     }
 }
 
+/* The lifecycle events the driver reported (watch), for one guest. */
+static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
+static char ev_uuid[37];
+static unsigned ev_seen;                /* bit mask of 1 << power */
+
+static void on_event(void *arg, const char *uuid, enum nb_power p)
+{
+    (void)arg;
+    pthread_mutex_lock(&ev_lock);
+    if (!strcmp(uuid, ev_uuid))
+        ev_seen |= 1u << p;
+    pthread_mutex_unlock(&ev_lock);
+}
+
+/* Waits up to 2 s for an event of power state 'p' since the last call. */
+static bool event_seen(enum nb_power p)
+{
+    bool yes = false;
+    for (int i = 0; i < 20 && !yes; i++) {
+        pthread_mutex_lock(&ev_lock);
+        yes = ev_seen & (1u << p);
+        pthread_mutex_unlock(&ev_lock);
+        if (!yes)
+            usleep(100000);
+    }
+    pthread_mutex_lock(&ev_lock);
+    ev_seen = 0;
+    pthread_mutex_unlock(&ev_lock);
+    return yes;
+}
+
 static long qemu_pid(const char *state, const char *uuid)
 {
     char *path = nb_xasprintf("%s/libvirt/run/qemu/instance-%s.pid", state, uuid), *t = NULL;
@@ -127,7 +162,8 @@ static int64_t diag_int(const char *uuid, const struct nb_virt_guest *g, const c
 
 int main(int argc, char **argv)
 {
-    const char *state, *kernel, *initrd, *root;
+    const char *state;
+    char *kernel, *initrd, *root, *booted, *kept;
     char uuid[37], *base, *path, *dir;
     json_t *image, *ports, *port2;
     struct nb_virt_guest g;
@@ -137,14 +173,14 @@ int main(int argc, char **argv)
     long pid;
     int64_t t0;
 
-    if (argc != 7) {
-        fprintf(stderr, "usage: virt-boot STATE KERNEL INITRD ROOT TAP1 TAP2\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: virt-boot STATE GUEST_DIR TAP1 TAP2\n");
         return 2;
     }
     state = argv[1];
-    kernel = argv[2];
-    initrd = argv[3];
-    root = argv[4];
+    kernel = nb_xasprintf("%s/vmlinuz", argv[2]);
+    initrd = nb_xasprintf("%s/initrd.img", argv[2]);
+    root = nb_xasprintf("%s/root.qcow2", argv[2]);
     nb_log_init(NB_LOG_INFO, NULL);
     nb_conf_set("DEFAULT", "state_dir", state);
     nb_conf_load(NULL);
@@ -175,26 +211,34 @@ int main(int argc, char **argv)
         return 1;
 
     nb_uuid_dashed(uuid);
+    memcpy(ev_uuid, uuid, sizeof(ev_uuid));
+    drv->watch(virt, on_event, NULL);
     image = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", "i-0001", "disk_format", "qcow2",
                       "kernel_id", "k-0001", "ramdisk_id", "r-0001", "os_command_line",
                       "console=ttyS0 quiet");
     ports = json_pack("[{s:s,s:s,s:s,s:i}]", "port_id", "p-0001", "mac", "fa:16:3e:00:00:01",
-                      "ifname", argv[5], "mtu", 1450);
+                      "ifname", argv[3], "mtu", 1450);
     port2 = json_pack("{s:s,s:s,s:s,s:i}", "port_id", "p-0002", "mac", "fa:16:3e:00:00:02",
-                      "ifname", argv[6], "mtu", 1450);
+                      "ifname", argv[4], "mtu", 1450);
+    /* what the guest prints at every boot (from its config drive), and
+     * when its root disk kept the marker an earlier boot wrote */
+    booted = nb_xasprintf("NUBIS-UUID %s", uuid);
+    kept = nb_xasprintf("NUBIS-DISK-FOUND NUBIS-DISK %s", uuid);
     g = (struct nb_virt_guest){
         .uuid = uuid, .name = uuid, .hostname = "vm<1>&'\"", .vcpus = 1, .memory_mb = 256,
         .root_gb = 1, .ephemeral_gb = 1, .image = image, .ports = ports,
-        .project_id = "p&<>",
+        .project_id = "p&<>", .config_drive = true,
+        .user_data = "I3ZpcnQtYm9vdAo=",           /* "#virt-boot" */
     };
 
     t0 = nb_mono_us();
     CHECK(call(drv->spawn(virt, &g, &err), "spawn") == 0, "spawn (%.2f s)",
           (double)(nb_mono_us() - t0) / 1e6);
     CHECK(power(uuid) == NB_POWER_RUNNING, "the guest runs");
-    CHECK(console_has(uuid, "NUBIS-BOOTED", 0, 90), "the guest boots (%.1f s to its marker)",
-          (double)(nb_mono_us() - t0) / 1e6);
-    CHECK(console_has(uuid, "NUBIS-DISKS vda vdb", 0, 5), "root and ephemeral disks");
+    CHECK(console_has(uuid, booted, 0, 90), "the guest boots and reads its config drive "
+          "(%.1f s to its marker)", (double)(nb_mono_us() - t0) / 1e6);
+    CHECK(console_has(uuid, "NUBIS-USERDATA #virt-boot", 0, 5), "the user data");
+    CHECK(diag_int(uuid, &g, "num_disks") == 2, "root and ephemeral disks");
     CHECK(call(drv->spawn(virt, &g, &err), "spawn again") == 0, "spawn again is a no-op");
     s = (struct seen){.uuid = uuid};
     drv->list(virt, on_list, &s);
@@ -219,27 +263,32 @@ int main(int argc, char **argv)
           "pause");
     CHECK(call(drv->unpause(virt, uuid, &err), "unpause") == 0 &&
           power(uuid) == NB_POWER_RUNNING, "unpause");
+    CHECK(event_seen(NB_POWER_PAUSED), "event: paused");
 
     t0 = nb_mono_us();
-    CHECK(call(drv->power_off(virt, uuid, 1, &err), "power_off") == 0 &&
-          power(uuid) == NB_POWER_SHUTDOWN, "power off (%.1f s)",
+    CHECK(call(drv->power_off(virt, uuid, 60, &err), "power_off") == 0 &&
+          power(uuid) == NB_POWER_SHUTDOWN && console_has(uuid, "NUBIS-POWEROFF", 0, 1),
+          "power off: the guest shut itself down on ACPI (%.1f s)",
           (double)(nb_mono_us() - t0) / 1e6);
+    CHECK(event_seen(NB_POWER_SHUTDOWN), "event: shut down");
     mark = console_len(uuid);
     CHECK(call(drv->power_on(virt, &g, &err), "power_on") == 0 &&
-          power(uuid) == NB_POWER_RUNNING && console_has(uuid, "NUBIS-BOOTED", mark, 90),
-          "power on boots again");
+          power(uuid) == NB_POWER_RUNNING && console_has(uuid, booted, mark, 90) &&
+          console_has(uuid, kept, mark, 5), "power on boots again, from the same disk");
+    CHECK(event_seen(NB_POWER_RUNNING), "event: running");
 
     mark = console_len(uuid);
     CHECK(call(drv->reboot(virt, &g, true, &err), "reboot") == 0 &&
-          console_has(uuid, "NUBIS-BOOTED", mark, 90), "hard reboot");
+          console_has(uuid, booted, mark, 90), "hard reboot");
     mark = console_len(uuid);
     CHECK(call(drv->reboot(virt, &g, false, &err), "reboot") == 0 &&
-          console_has(uuid, "NUBIS-BOOTED", mark, 90), "soft reboot");
+          console_has(uuid, booted, mark, 90), "soft reboot");
 
     {
-        char *snap = nb_xasprintf("%s/snap.qcow2", state);
+        char *snap = nb_xasprintf("%s/snap.qcow2", state), *raw = NULL, *head = NULL;
         int fd = open(snap, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         const char *argv2[] = {"qemu-img", "info", snap, NULL};
+        size_t n = 0;
         CHECK(call(drv->snapshot(virt, uuid, "qcow2", fd, &err), "snapshot") == 0 &&
               fstat(fd, &st) == 0 && st.st_size > 0 && power(uuid) == NB_POWER_RUNNING,
               "snapshot of a running guest (%lld bytes), still running",
@@ -257,6 +306,15 @@ int main(int argc, char **argv)
             waitpid(p, &status, 0);
             CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the snapshot is a qcow2");
         }
+        raw = nb_xasprintf("%s/snap.raw", state);
+        fd = open(raw, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        CHECK(call(drv->snapshot(virt, uuid, "raw", fd, &err), "snapshot") == 0 &&
+              nb_file_read(raw, &head, &n) == 0 && strstr(head, kept + 17),
+              "a raw snapshot holds what the guest wrote on its disk");
+        close(fd);
+        free(head);
+        unlink(raw);
+        free(raw);
         unlink(snap);
         free(snap);
     }
@@ -285,15 +343,21 @@ int main(int argc, char **argv)
     CHECK(access(path, F_OK) != 0, "confirm drops the old disk");
     free(path);
 
+    /* a rescue boots a fresh disk of the image (nothing kept on it), the
+     * guest's own disk next to it */
     mark = console_len(uuid);
     CHECK(call(drv->rescue(virt, &g, NULL, &err), "rescue") == 0 &&
-          console_has(uuid, "NUBIS-DISKS vda vdb vdc", mark, 90), "rescue: the disk is second");
+          console_has(uuid, booted, mark, 90) && !console_has(uuid, kept, mark, 1) &&
+          diag_int(uuid, &g, "num_disks") == 3, "rescue: a fresh disk boots, the own disk second");
+    CHECK(call(drv->rescue(virt, &g, NULL, &err), "rescue") == -EBUSY, "rescue twice: refused");
     mark = console_len(uuid);
     CHECK(call(drv->unrescue(virt, &g, &err), "unrescue") == 0 &&
-          console_has(uuid, "NUBIS-DISKS vda vdb", mark, 90), "unrescue");
+          console_has(uuid, kept, mark, 90) && diag_int(uuid, &g, "num_disks") == 2,
+          "unrescue: boots its own disk again");
     mark = console_len(uuid);
     CHECK(call(drv->rebuild(virt, &g, &err), "rebuild") == 0 &&
-          console_has(uuid, "NUBIS-BOOTED", mark, 90), "rebuild");
+          console_has(uuid, booted, mark, 90) && !console_has(uuid, kept, mark, 1),
+          "rebuild: a new root disk");
 
     CHECK(call(drv->attach_port(virt, uuid, port2, &err), "attach") == 0 &&
           diag_int(uuid, &g, "num_nics") >= 1, "attach a port");
@@ -323,6 +387,11 @@ int main(int argc, char **argv)
     CHECK(!s.found, "list no longer shows it");
 
     drv->close(virt);
+    free(kernel);
+    free(initrd);
+    free(root);
+    free(booted);
+    free(kept);
     json_decref(image);
     json_decref(ports);
     json_decref(port2);

@@ -66,19 +66,6 @@ enum nb_power nb_lv_power_of(virDomainPtr dom)
     }
 }
 
-bool nb_lv_wait_off(virDomainPtr dom, int timeout_s)
-{
-    int64_t end = nb_mono_us() + (int64_t)timeout_s * 1000000;
-
-    for (;;) {
-        if (virDomainIsActive(dom) == 0)
-            return true;
-        if (nb_mono_us() >= end)
-            return false;
-        usleep(100000);
-    }
-}
-
 /* ---- the event loop and lifecycle events */
 
 static pthread_once_t nb_lv_once = PTHREAD_ONCE_INIT;

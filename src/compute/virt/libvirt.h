@@ -119,8 +119,6 @@ virDomainPtr nb_lv_domain_get(struct nb_lv *lv, const char *uuid, char **err);
 char *nb_lv_error(const char *what);
 /* 'dom's state as a Nova power state. */
 enum nb_power nb_lv_power_of(virDomainPtr dom);
-/* Waits up to 'timeout_s' for 'dom' to be inactive: true when it is. */
-bool nb_lv_wait_off(virDomainPtr dom, int timeout_s);
 
 /* ---- libvirt_ops.c: the actions */
 

@@ -347,12 +347,33 @@ int nb_lv_power_on(void *drv, const struct nb_virt_guest *g, char **err)
     return r;
 }
 
+/* Asks the guest to shut down (ACPI power button) and waits up to
+ * 'timeout_s' for it to stop: true when it did.  The request is repeated
+ * every few seconds, as Nova's _clean_shutdown does: a guest still
+ * booting misses a press that comes before its button driver. */
+static bool nb_lv_acpi_off(virDomainPtr dom, int timeout_s)
+{
+    int64_t now = nb_mono_us(), end = now + (int64_t)timeout_s * 1000000, next = now;
+
+    while (virDomainIsActive(dom) == 1) {
+        now = nb_mono_us();
+        if (now >= end)
+            return false;
+        if (now >= next) {
+            virDomainShutdown(dom);
+            next = now + 5000000;
+        }
+        usleep(100000);
+    }
+    return true;
+}
+
 /* ACPI shutdown, then destroy after 'timeout_s'. */
 static int nb_lv_shutdown(virDomainPtr dom, int timeout_s, char **err)
 {
     if (virDomainIsActive(dom) != 1)
         return 0;
-    if (timeout_s > 0 && virDomainShutdown(dom) == 0 && nb_lv_wait_off(dom, timeout_s))
+    if (timeout_s > 0 && nb_lv_acpi_off(dom, timeout_s))
         return 0;
     return nb_lv_kill(dom, err);
 }
@@ -376,8 +397,7 @@ int nb_lv_reboot(void *drv, const struct nb_virt_guest *g, bool hard, char **err
 
     if (!dom)
         return -ENOENT;
-    if (!hard && virDomainIsActive(dom) == 1 && wait > 0 && virDomainShutdown(dom) == 0 &&
-        !nb_lv_wait_off(dom, (int)wait))
+    if (!hard && virDomainIsActive(dom) == 1 && wait > 0 && !nb_lv_acpi_off(dom, (int)wait))
         nb_info("libvirt: guest %s did not shut down within %ld s: hard reboot", g->uuid,
                 wait);
     r = nb_lv_kill(dom, err);
