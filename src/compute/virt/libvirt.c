@@ -297,11 +297,70 @@ static void nb_lv_reattach_wait(struct nb_lv *lv, const char *lvroot)
     free(dir);
 }
 
+/* libvirt learns what QEMU can do (its capabilities) at the first call
+ * that needs them, which takes seconds (~7 s under TCG here, at every
+ * start of the process: the embedded driver's cache does not survive it).
+ * This thread pays that at open, in the background, so neither the
+ * daemon's start nor its first build waits for it. */
+static void *nb_lv_warm(void *arg)
+{
+    struct nb_lv *lv = arg;
+    unsigned long v = 0;
+    int64_t t0 = nb_mono_us();
+
+    if (virConnectGetVersion(lv->conn, &v) == 0) {
+        pthread_mutex_lock(&lv->lock);
+        lv->version = (long)v;
+        pthread_mutex_unlock(&lv->lock);
+    }
+    nb_debug("libvirt: QEMU %lu probed in %.1f s", v, (double)(nb_mono_us() - t0) / 1e6);
+    return NULL;
+}
+
+/* QEMU's version as libvirt counts it (major * 1000000 + minor * 1000 +
+ * micro): libvirt's once its probe is done, else what the local
+ * qemu-system-x86_64 --version says. */
+static long nb_lv_version(struct nb_lv *lv)
+{
+    const char *argv[] = {"qemu-system-x86_64", "--version", NULL};
+    char *out = NULL, *p;
+    unsigned a = 0, b = 0, c = 0;
+    long v;
+
+    pthread_mutex_lock(&lv->lock);
+    v = lv->version;
+    pthread_mutex_unlock(&lv->lock);
+    if (v > 0 || nb_lv_run(argv, &out, NULL) < 0)
+        return v;
+    if ((p = strstr(out, "version ")) && sscanf(p + 8, "%u.%u.%u", &a, &b, &c) >= 2)
+        v = (long)a * 1000000 + (long)b * 1000 + c;
+    free(out);
+    return v;
+}
+
+/* Destroys the KVM probe guests a crash during a probe left running (they
+ * are transient: destroyed, they are gone). */
+static void nb_lv_probe_sweep(struct nb_lv *lv)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(lv->conn, &doms, VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+
+    for (int i = 0; i < n; i++) {
+        const char *name = virDomainGetName(doms[i]);
+        if (name && !strncmp(name, "nubis-kvm-probe-", 16))
+            virDomainDestroy(doms[i]);
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+}
+
 static void nb_lv_close(void *drv)
 {
     struct nb_lv *lv = drv;
     if (!lv)
         return;
+    if (lv->warming)
+        pthread_join(lv->warm, NULL);
     if (lv->conn && lv->cb_id >= 0)
         virConnectDomainEventDeregisterAny(lv->conn, lv->cb_id);
     if (lv->looping) {
@@ -377,6 +436,8 @@ static int nb_lv_open(const char *state_dir, void **out)
                                                  lv, NULL);
     if (lvroot)
         nb_lv_reattach_wait(lv, lvroot);
+    nb_lv_probe_sweep(lv);
+    lv->warming = pthread_create(&lv->warm, NULL, nb_lv_warm, lv) == 0;
     lv->type = nb_lv_virt_type(lv);
     nb_info("libvirt: connected to %s (domain type %s)", uri, lv->type);
 out:
@@ -397,15 +458,13 @@ static int nb_lv_inventory(void *drv, struct nb_virt_inventory *out)
 {
     struct nb_lv *lv = drv;
     virNodeInfo node;
-    unsigned long version = 0;
     struct statvfs fs;
 
     if (virNodeGetInfo(lv->conn, &node) < 0)
         return -EIO;
-    virConnectGetVersion(lv->conn, &version);
     *out = (struct nb_virt_inventory){
         .vcpus = node.cpus, .memory_mb = (int64_t)(node.memory / 1024),
-        .hypervisor_type = "QEMU", .hypervisor_version = (int64_t)version,
+        .hypervisor_type = "QEMU", .hypervisor_version = nb_lv_version(lv),
     };
     if (statvfs(lv->inst, &fs) == 0)
         out->local_gb = (int64_t)((uint64_t)fs.f_blocks * fs.f_frsize >> 30);

@@ -107,7 +107,10 @@ struct nb_lv {
     bool looping;
     volatile int stop;
     int cb_id;                      /* lifecycle callback, -1: none */
-    pthread_mutex_t lock;           /* watch fn/arg */
+    pthread_t warm;                 /* probes QEMU's capabilities */
+    bool warming;
+    long version;                   /* QEMU's, 7002022 for 7.2.22; 0: not yet */
+    pthread_mutex_t lock;           /* watch fn/arg, version */
     nb_virt_event_fn watch_fn;
     void *watch_arg;
 };

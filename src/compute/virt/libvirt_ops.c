@@ -536,8 +536,7 @@ int nb_lv_rebuild(void *drv, const struct nb_virt_guest *g, char **err)
     return r;
 }
 
-/* Copies file 'from' to 'to' (a disk: sparse regions stay holes would be
- * nicer; overlays are small). */
+/* Copies disk file 'from' to 'to', holes kept. */
 static int nb_lv_copy(const char *from, const char *to)
 {
     const char *argv[] = {"cp", "--sparse=always", "--", from, to, NULL};
