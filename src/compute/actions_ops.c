@@ -170,12 +170,18 @@ static int nb_op_unrescue(struct nb_cmp_task *t)
 static int nb_op_rebuild(struct nb_cmp_task *t)
 {
     bool stopped = json_is_true(json_object_get(t->args, "stopped"));
+    const char *image_ref = nb_json_str(t->server, "image_ref");
     struct nb_virt_guest g;
     char *err = NULL;
-    json_t *set;
+    json_t *set, *image = NULL;
     int r = nb_op_step(t, NB_TASK_REBUILD_SPAWNING);
 
     nb_cmp_guest_of(t->server, t->ctx, &g);
+    if (r == 0 && image_ref && *image_ref && nb_image_get(t->ctx, image_ref, &image) < 0) {
+        r = -ENOENT;
+        err = nb_xasprintf("Image %s could not be found.", image_ref);
+    }
+    g.image = image;
     if (r == 0)
         r = t->drv->rebuild(t->virt, &g, &err);
     if (r == 0 && stopped)
@@ -184,6 +190,7 @@ static int nb_op_rebuild(struct nb_cmp_task *t)
                     "launched_at", (json_int_t)nb_now_us());
     r = nb_op_end(t, r, err, set, NB_VM_ERROR);
     json_decref(set);
+    json_decref(image);
     free(err);
     return r;
 }
