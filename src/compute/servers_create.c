@@ -891,7 +891,8 @@ static int nb_create_row(struct nb_ctx *ctx, struct nb_tx *tx, const struct nb_c
                    NB_VM_BUILDING, "scheduling", json_string_value(az),
                    key ? nb_json_str(key, "name") : NULL,
                    key ? nb_json_str(key, "public_key") : NULL, c->user_data,
-                   c->config_drive ? "True" : "", meta, rq, resv, (int64_t)index,
+                   c->config_drive || nb_conf_bool("compute", "force_config_drive")
+                       ? "True" : "", meta, rq, resv, (int64_t)index,
                    c->access_v4, c->access_v6,
                    now, now);
     if (r == 0)

@@ -178,9 +178,11 @@ static const struct nb_opt nb_opts[] = {
      "ports (devices, filters, DHCP) before starting the guest; the build "
      "fails after that (Nova's vif_plugging_timeout, fatal)."},
 
-    {"compute", "force_config_drive", "false",
-     "Give every server a config drive, whether or not it asked for one "
-     "(Nova's option; the libvirt virt driver attaches it as a cdrom)."},
+    {"compute", "force_config_drive", "true",
+     "Give every server a config drive, whether or not it asked for one, "
+     "and show it as \"True\" (Nova's option and update_instance).  On by "
+     "default: nubis has no metadata service, so the config drive is how "
+     "a guest (cloud-init) finds its keys, user data and network."},
 
     /* ---- [libvirt]: the libvirt virt driver ([compute] virt_driver) */
     {"libvirt", "connection_uri", "",

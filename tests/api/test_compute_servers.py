@@ -116,6 +116,15 @@ class TestCreateShow(ServerTestCase):
         r = cget("/servers/" + s["id"], mv="2.3")
         self.assertEqual(r.body["server"]["OS-EXT-SRV-ATTR:user_data"], ud)
 
+    def test_config_drive_forced_by_default(self):
+        """[compute] force_config_drive is on by default (nubis has no
+        metadata service): every server has a config drive and shows it,
+        as Nova's configdrive.update_instance does."""
+        for asked in ({}, {"config_drive": False}):
+            s = self.create(mv="2.79", wait=None, **asked)
+            r = cget("/servers/" + s["id"], mv="2.79")
+            self.assertEqual(r.body["server"]["config_drive"], "True")
+
     def test_personality_and_security_groups(self):
         from netlib import npost
         r = npost("/security-groups", {"security_group": {"name": uniq("sg")}},
