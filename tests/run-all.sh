@@ -22,6 +22,9 @@
 #                   plane driven by BUILD_DIR/tests/dataplane/dp-apply
 #   virt            tests/virt/run.sh (root): the libvirt virt driver with a
 #                   real TCG guest driven by BUILD_DIR/tests/virt/virt-boot
+#   vm              tests/vm/run.sh (root): real QEMU guests (TCG) through
+#                   the libvirt driver with the openstack CLI; the test
+#                   guest is built once into BUILD_DIR/guest
 # A script suite gets NUBIS (the binary under test), NUBIS_DB (and
 # NUBIS_PG_URI with postgresql), runs from the repository root with no
 # standard input, and ends its output with its own "N passed, M failed".
@@ -41,7 +44,7 @@ export NUBIS=${NUBIS:-$build/nubis}
 # Sanitizer builds: report leaks, stop at the first undefined behaviour.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-SUITES=${SUITES:-unit unit-postgresql cli api-sqlite api-postgresql e2e dataplane virt}
+SUITES=${SUITES:-unit unit-postgresql cli api-sqlite api-postgresql e2e dataplane virt vm}
 # the unit binaries that use a database (see tests/unit/nbt.h, nbt_db_url)
 UNIT_DB_TESTS=${UNIT_DB_TESTS:-test_db test_resource test_revoke test_net_dataplane test_compute_quota test_image_export}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
@@ -327,6 +330,7 @@ for suite in $SUITES; do
     e2e) nb_suite_script e2e tests/e2e/run.sh NUBIS_DB=sqlite ;;
     dataplane) nb_suite_script dataplane tests/dataplane/run.sh ;;
     virt) nb_suite_script virt tests/virt/run.sh ;;
+    vm) nb_suite_script vm tests/vm/run.sh ;;
     *)
         echo "run-all: unknown suite '$suite'"
         nb_result "$suite" 0 1 "unknown suite"
