@@ -2,7 +2,7 @@
 # Every benchmark, one after the other, each printing its table:
 #
 #   bench/run.sh [AREA...]     AREA: identity image object network dataplane
-#                              compute (default: all of them, in that order)
+#                              compute vm (default: all of them, in that order)
 #
 # It builds what the benchmarks run, once: the release daemon (build/,
 # `make`) and, for the data plane, a release build of the test tool dp-apply
@@ -10,7 +10,7 @@
 # Linux bridge data plane (in a private namespace) and API only.  Each area's own script says what it
 # measures and which environment variables it takes: bench/identity.sh,
 # bench/image.sh, bench/object.sh, bench/network.sh, bench/dataplane.sh,
-# bench/compute.sh.
+# bench/compute.sh, bench/vm.sh (real QEMU guests under TCG).
 # The data plane bench needs root (it works in a private namespace).
 # Exit status: non-zero when any area failed; the areas that did are named
 # at the end.
@@ -18,12 +18,12 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
-AREAS=${*:-identity image object network dataplane compute}
+AREAS=${*:-identity image object network dataplane compute vm}
 failed=()
 
 make -s build >/dev/null || { echo "bench: make failed" >&2; exit 1; }
 case " $AREAS " in
-*" dataplane "*|*" network "*)
+*" dataplane "*|*" network "*|*" vm "*)
     if [ ! -f build-bench/build.ninja ]; then
         meson setup build-bench -Dbuildtype=release -Dtests=true >/dev/null || exit 1
     fi
@@ -36,7 +36,7 @@ for area in $AREAS; do
     [ -x "$script" ] || { echo "bench: no such area '$area'" >&2; failed+=("$area"); continue; }
     printf '\n=== %s (%s)\n' "$area" "$script"
     case $area in
-    dataplane) DP_APPLY=${DP_APPLY:-$ROOT/build-bench/tests/dataplane/dp-apply} "$script" ;;
+    dataplane|vm) DP_APPLY=${DP_APPLY:-$ROOT/build-bench/tests/dataplane/dp-apply} "$script" ;;
     # the port create rate with the data plane bound, then API only
     network) NUBIS_DATAPLANE=linuxbridge "$script" && NUBIS_DATAPLANE=none "$script" ;;
     *) "$script" ;;

@@ -28,10 +28,9 @@ NUBIS=${NUBIS:-build-test/nubis}
 case "$NUBIS" in /*) ;; *) NUBIS="$ROOT/$NUBIS" ;; esac
 export NUBIS
 GUEST=${NUBIS_GUEST_DIR:-$(dirname "$NUBIS")/guest}
-DPA=${DP_APPLY:-$(dirname "$NUBIS")/tests/dataplane/dp-apply}
 export PYTHONDONTWRITEBYTECODE=1
-
-vm_log() { echo "$(basename "$0"): $*" >&2; }
+# shellcheck source=lib.sh
+. "$ROOT/tests/vm/lib.sh"
 
 # ---- the outer part: checks, the guest, the namespaces; then the inner
 # part of this script runs inside the host namespace
@@ -47,10 +46,9 @@ if [ -z "${VM_HOST_NS:-}" ]; then
             { vm_log "$tool is missing (tests/vm/packages)"; echo "0 passed, 1 failed"; exit 1; }
     done
     [ -x "$NUBIS" ] || { vm_log "$NUBIS is not built"; echo "0 passed, 1 failed"; exit 1; }
-    TAG=nbvm$$
-    HOST=$TAG-h
-    PROBE=$TAG-p
     OUT=$(mktemp -d /tmp/nubis-vm-out.XXXXXX)
+    trap 'vm_ns_del; rm -rf "$OUT"' EXIT
+    trap 'exit 130' INT TERM
     passed=0
     failed=0
     # count FILE: adds the "N passed, M failed" last line of FILE (none: 1 failure)
@@ -62,13 +60,6 @@ if [ -z "${VM_HOST_NS:-}" ]; then
             failed=$((failed + 1))
         fi
     }
-    outer_cleanup() {
-        ip netns del "$HOST" 2>/dev/null
-        ip netns del "$PROBE" 2>/dev/null
-        rm -rf "$OUT"
-    }
-    trap outer_cleanup EXIT
-    trap 'exit 130' INT TERM
 
     echo "== the test guest ($GUEST)"
     start=$SECONDS
@@ -84,10 +75,7 @@ if [ -z "${VM_HOST_NS:-}" ]; then
     count "$OUT/check.log"
 
     echo "== the openstack CLI with the libvirt driver"
-    ip netns add "$HOST" && ip netns add "$PROBE" && ip -n "$HOST" link set lo up ||
-        { echo "0 passed, 1 failed"; exit 1; }
-    nsenter --net="/run/netns/$HOST" env VM_HOST_NS="$HOST" VM_PROBE="$PROBE" \
-        VM_GUEST="$GUEST" DP_APPLY="$DPA" "$0" </dev/null | tee "$OUT/inner.log"
+    vm_enter_host "$0" VM_GUEST="$GUEST" | tee "$OUT/inner.log"
     count "$OUT/inner.log"
     echo "$passed passed, $failed failed"
     [ "$failed" = 0 ]
@@ -95,59 +83,15 @@ if [ -z "${VM_HOST_NS:-}" ]; then
 fi
 
 # ---- the inner part, in the host namespace
-# shellcheck source=../api/daemon.sh
-. "$ROOT/tests/api/daemon.sh"
 TMP=$(mktemp -d /tmp/nubis-vm.XXXXXX)
-
-# the processes the daemon left (QEMU keeps running when the daemon dies,
-# by design), by their id: those whose command line names our state dir
-vm_qemu_pids() {
-    local f
-    [ -n "$STATE" ] || return 0
-    for f in /proc/[0-9]*/cmdline; do
-        tr '\0' ' ' <"$f" 2>/dev/null | grep -q "qemu-system.*$STATE/" &&
-            basename "$(dirname "$f")"
-    done
-}
-
 inner_cleanup() {
-    local p net
-    set +e
     [ -s "$TMP/pinger.pid" ] && kill -9 "$(cat "$TMP/pinger.pid")" 2>/dev/null
-    if [ -n "$PID" ]; then
-        kill -9 "$PID" 2>/dev/null
-        wait "$PID" 2>/dev/null
-        PID=""
-    fi
-    for p in $(vm_qemu_pids); do
-        vm_log "killing QEMU $p, left by the daemon"
-        kill -9 "$p"
-    done
-    # the data plane's own cleanup (dnsmasq, qdhcp namespaces), then anything left
-    if [ -n "${STATE:-}" ] && [ -d "$STATE/network" ] && [ -x "$DP_APPLY" ]; then
-        echo '{}' >"$TMP/empty.json"
-        "$DP_APPLY" --state-dir "$STATE/network" "$TMP/empty.json" >/dev/null 2>&1
-    fi
-    for p in "${STATE:-/nonexistent}"/network/dhcp/*/dnsmasq.pid; do
-        [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
-    done
-    net=$(jq -r '.net // empty' "$TMP/scenario.json" 2>/dev/null)
-    [ -n "$net" ] && ip netns del "qdhcp-$net" 2>/dev/null
-    daemon_cleanup
+    VM_NETS=$(jq -r '.net // empty' "$TMP/scenario.json" 2>/dev/null)
+    vm_cleanup
     rm -rf "$TMP"
 }
+vm_daemon_start nubis-vm
 trap inner_cleanup EXIT
-trap 'exit 130' INT TERM
-
-export NUBIS_DATAPLANE=linuxbridge
-export NUBIS_VIRT=libvirt
-daemon_start nubis-vm
-"$NUBIS" openrc --state-dir "$STATE" --listen "$LISTEN" >"$STATE/openrc" ||
-    daemon_fail_setup "nubis openrc failed"
-# shellcheck disable=SC1091
-. "$STATE/openrc"
-export OS_CLOUD="" HOME="$STATE/home" XDG_CACHE_HOME="$STATE/home/.cache"
-mkdir -p "$HOME"
 export VM_STATE="$STATE" VM_TMP="$TMP"
 
 passed=0
@@ -179,10 +123,10 @@ for _ in $(seq 300); do
 done
 echo "$killed $(date +%s.%N)" >"$TMP/restart.times"
 phase restart-2
-echo "$passed passed, $failed failed" >"$TMP/vm.out"
 left=$(vm_qemu_pids)
 if [ -n "$left" ]; then
     vm_log "QEMU processes left: $left"
-    echo "$passed passed, $((failed + 1)) failed" >"$TMP/vm.out"
+    failed=$((failed + 1))
 fi
+echo "$passed passed, $failed failed" >"$TMP/vm.out"
 suite_finish "$TMP/vm.out" "the vm scenario"
