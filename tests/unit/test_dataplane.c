@@ -74,6 +74,36 @@ static void test_dataplane_dhcp_files_match_reference(void **state)
     dpj_free(&d);
 }
 
+/* A port deleted (or given another address) leaves its lease behind;
+ * dnsmasq would refuse its address to the next port ("not using configured
+ * address ... because it is leased to ..."): such leases are dropped, the
+ * others (and IPv6 lines, which name no MAC) kept as they are. */
+static void test_dataplane_leases_of_gone_ports_dropped(void **state)
+{
+    const char *hosts = "fa:16:3e:00:00:01,host-10-0-0-3,10.0.0.3\n"
+                        "fa:16:3e:00:00:02,host-10-0-0-4,10.0.0.4\n"
+                        "fa:16:3e:00:00:05,host-fd00--5,[fd00::5]\n";
+    const char *leases = "1795835077 fa:16:3e:00:00:01 10.0.0.3 host-10-0-0-3 01:fa\n"
+                         "1795835048 fa:16:3e:00:00:09 10.0.0.4 host-10-0-0-4 01:fa\n"
+                         "1795835049 FA:16:3E:00:00:02 10.0.0.7 host-10-0-0-7 *\n"
+                         "duid 00:01:00:01\n"
+                         "1795835050 1234 fd00::5 host-fd00--5 00:01\n";
+    char *kept;
+    int dropped = -1;
+
+    (void)state;
+    kept = nb_dp_leases_prune(leases, hosts, &dropped);
+    assert_int_equal(dropped, 2);
+    assert_string_equal(kept, "1795835077 fa:16:3e:00:00:01 10.0.0.3 host-10-0-0-3 01:fa\n"
+                              "duid 00:01:00:01\n"
+                              "1795835050 1234 fd00::5 host-fd00--5 00:01\n");
+    free(kept);
+    kept = nb_dp_leases_prune("", hosts, &dropped);
+    assert_int_equal(dropped, 0);
+    assert_string_equal(kept, "");
+    free(kept);
+}
+
 static void test_dataplane_unchanged_state_writes_nothing(void **state)
 {
     struct dpj d;
@@ -222,6 +252,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dataplane_nft_script_matches_reference),
         cmocka_unit_test(test_dataplane_dhcp_files_match_reference),
+        cmocka_unit_test(test_dataplane_leases_of_gone_ports_dropped),
         cmocka_unit_test(test_dataplane_unchanged_state_writes_nothing),
         cmocka_unit_test(test_dataplane_rule_change_rewrites_one_group_chain),
         cmocka_unit_test(test_dataplane_port_gone_keeps_the_others_untouched),

@@ -5,7 +5,11 @@
  *
  * Files per network, under DIR/<network id>/: dnsmasq.conf (changes
  * restart dnsmasq), hosts and opts (changes: SIGHUP, dnsmasq re-reads
- * them), dnsmasq.pid, leases, dnsmasq.log.  A dnsmasq is ours when the pid
+ * them), dnsmasq.pid, leases, dnsmasq.log.  A lease of a port that is gone
+ * would keep its address from the next port that gets it ("not using
+ * configured address ... because it is leased to ..."): such leases are
+ * dropped from the lease file with dnsmasq stopped, then it starts again
+ * (Neutron's agent sends dhcp_release for each instead).  A dnsmasq is ours when the pid
  * file names a live process whose command line names our config file, so
  * a daemon started later finds and keeps it.  dnsmasq daemonizes: it
  * outlives us and keeps serving while the daemon is down.  Namespaces and
@@ -217,6 +221,50 @@ out:
     return r;
 }
 
+/* Whether hosts-file text 'hosts' has the entry "MAC,NAME,IP" (or
+ * "[IP]") for 'mac' and 'ip'. */
+static bool nb_dp_hosts_have(const char *hosts, const char *mac, const char *ip)
+{
+    size_t ml = strlen(mac), il = strlen(ip);
+
+    for (const char *l = hosts; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        const char *end = strchr(l, '\n'), *last;
+
+        end = end ? end : l + strlen(l);
+        last = memrchr(l, ',', (size_t)(end - l));
+        if (!last || strncasecmp(l, mac, ml) != 0 || l[ml] != ',')
+            continue;
+        last++;
+        if (*last == '[' && end > last + 1 && end[-1] == ']')
+            last++, end--;
+        if ((size_t)(end - last) == il && strncmp(last, ip, il) == 0)
+            return true;
+    }
+    return false;
+}
+
+char *nb_dp_leases_prune(const char *leases, const char *hosts, int *dropped)
+{
+    struct nb_buf b = {0};
+
+    *dropped = 0;
+    for (const char *l = leases; l && *l;) {
+        const char *end = strchr(l, '\n');
+        size_t len = end ? (size_t)(end - l + 1) : strlen(l);
+        char mac[32], ip[64];
+
+        /* "EXPIRY MAC IP NAME CLIENT-ID"; IPv6 lines name no MAC: kept */
+        if (sscanf(l, "%*s %31s %63s", mac, ip) == 2 && strlen(mac) == 17 &&
+            mac[2] == ':' && !nb_dp_hosts_have(hosts, mac, ip))
+            (*dropped)++;
+        else
+            nb_buf_add(&b, l, len);
+        l += len;
+    }
+    nb_buf_add(&b, "", 0);
+    return nb_buf_steal(&b);
+}
+
 /* ---- the process */
 
 /* The pid of the dnsmasq serving 'dir', or 0 when none runs. */
@@ -401,6 +449,26 @@ out:
     return r;
 }
 
+/* How many leases of the lease file of 'dir' the hosts text 'hosts' no
+ * longer gives (ports deleted or readdressed); with 'drop', writes the
+ * file without them (dnsmasq stopped: it reads the file only when it
+ * starts, and writes it as it goes). */
+static int nb_dp_leases_stale(const char *dir, const char *hosts, bool drop)
+{
+    char *path = nb_xasprintf("%s/leases", dir), *text = NULL, *kept = NULL;
+    size_t n;
+    int dropped = 0;
+
+    if (nb_file_read(path, &text, &n) == 0)
+        kept = nb_dp_leases_prune(text, hosts, &dropped);
+    if (drop && dropped && nb_file_write_atomic(path, kept, strlen(kept), 0600) < 0)
+        dropped = 0;
+    free(kept);
+    free(text);
+    free(path);
+    return dropped;
+}
+
 /* Files, then the process: started when missing, restarted when its
  * config changed, SIGHUP when its hosts or options changed. */
 static int nb_dp_dhcp_network(struct nb_dp_dhcp *d, const struct nb_dp_network *net)
@@ -428,6 +496,12 @@ static int nb_dp_dhcp_network(struct nb_dp_dhcp *d, const struct nb_dp_network *
     if (pid && rc) {
         nb_info("dataplane: dnsmasq of network %s: new configuration, restarting", net->id);
         nb_dp_dnsmasq_stop(dir);
+        pid = 0;
+    }
+    if (pid && rh && nb_dp_leases_stale(dir, hosts, false) > 0) {
+        nb_dp_dnsmasq_stop(dir);
+        nb_info("dataplane: dnsmasq of network %s: %d lease(s) of gone ports dropped, "
+                "restarting", net->id, nb_dp_leases_stale(dir, hosts, true));
         pid = 0;
     }
     if (!pid)

@@ -75,6 +75,10 @@ int nb_dp_dhcp_prepare(struct nb_dp_dhcp *d, const struct nb_dp_state *state);
 int nb_dp_dhcp_apply(struct nb_dp_dhcp *d, const struct nb_dp_state *state);
 /* Restarts every dnsmasq of the last applied state that is not running. */
 void nb_dp_dhcp_tick(struct nb_dp_dhcp *d);
+/* The dnsmasq lease-file text 'leases' without the IPv4 leases whose MAC
+ * and address no entry of hosts-file text 'hosts' gives: a new string the
+ * caller frees; how many were dropped in *dropped.  Pure. */
+char *nb_dp_leases_prune(const char *leases, const char *hosts, int *dropped);
 /* Writes the three dnsmasq files of 'net' (config, hosts, options) as new
  * strings the caller frees; 'dir' is the network's directory.  Pure: for
  * tests and for nb_dp_dhcp_apply. */
