@@ -168,7 +168,11 @@ def leftovers(uuid, port_ids):
     for d in ("instances/" + uuid, "libvirt/etc/qemu/" + "instance-" + uuid + ".xml"):
         if os.path.exists(os.path.join(STATE_DIR, d)):
             left.append("file " + d)
+    # the domain's definition and run-time state (libvirt's per-domain QEMU
+    # log under log/ stays, as libvirt keeps it with Nova too)
     for root, dirs, files in os.walk(os.path.join(STATE_DIR, "libvirt")):
+        if os.path.relpath(root, os.path.join(STATE_DIR, "libvirt")).startswith("log"):
+            continue
         left += ["libvirt file " + os.path.join(root, n) for n in files + dirs if uuid in n]
     links = sh("ip", "-o", "link", "show")
     ruleset = sh("nft", "list", "ruleset")
