@@ -153,9 +153,9 @@ int nb_lv_checksum_verify(const json_t *image, int fd, char **err)
 
 /* ---- the image cache */
 
-struct nb_lv_fetch {            /* one image being fetched */
+struct nb_lv_fetch {            /* one image being fetched, or pinned */
     pthread_mutex_t lock;
-    int users;
+    int users;                  /* fetches and pins (nb_lv_cache_release) */
 };
 
 struct nb_lv_cache {
