@@ -196,6 +196,16 @@ static const struct nb_opt nb_opts[] = {
     {"libvirt", "wait_soft_reboot_seconds", "120",
      "Seconds a soft reboot waits for the guest to shut down after the "
      "ACPI request before it reboots it hard (Nova's option)."},
+
+    /* ---- [image_cache]: the libvirt driver's cache of base images */
+    {"image_cache", "manager_interval", "2400",
+     "Seconds between two passes of the image cache manager, which removes "
+     "the cached base images (<state_dir>/instances/_base) no instance "
+     "uses; 0 or less: never (Nova's option)."},
+    {"image_cache", "remove_unused_original_minimum_age_seconds", "86400",
+     "Seconds a cached base image must have been unused (no instance's "
+     "disk backed by it, no kernel or ramdisk of a guest) before the image "
+     "cache manager removes it (Nova's option)."},
 };
 
 #define NB_NOPTS NB_ARRAY_SIZE(nb_opts)

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #ifndef NB_SOURCE_ROOT
 #error "NB_SOURCE_ROOT must name the source tree (set by tests/unit/meson.build)"
@@ -234,6 +235,7 @@ static void test_cache_uses_what_it_has_and_refuses_odd_ids(void **state)
     assert_int_equal(nb_lv_cache_fetch(c, NULL, "img-1", &path, &err), 0);
     assert_string_equal(path, have);
     free(path);
+    nb_lv_cache_release(c, "img-1");
     assert_int_equal(nb_lv_cache_fetch(c, NULL, "../etc", &path, &err), -EINVAL);
     assert_null(path);
     free(err);
@@ -242,6 +244,107 @@ static void test_cache_uses_what_it_has_and_refuses_odd_ids(void **state)
     free(err);
     nb_lv_cache_free(c);
     free(have);
+    nbt_rmrf(dir);
+    free(dir);
+}
+
+/* A file of 'dir' last used 'age_s' seconds ago. */
+static char *nbt_aged(const char *dir, const char *name, long age_s)
+{
+    char *p = nbt_write(dir, name, "base");
+    struct timespec ts[2] = {{.tv_sec = time(NULL) - age_s}, {.tv_sec = time(NULL) - age_s}};
+    assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+    return p;
+}
+
+static time_t nbt_mtime(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mtime;
+}
+
+/* Nova's image cache manager: a base no instance uses goes once it has
+ * been unused for the minimum age; one a qcow2 disk is backed by (root,
+ * rescue, resize leftover), one boot.json or rescue.json names (kernel,
+ * ramdisk), a young one and one a build has pinned stay. */
+static void test_cache_age_removes_only_unused_old_bases(void **state)
+{
+    char *dir = nbt_tmpdir(), *err = NULL, *path = NULL;
+    char *base = nb_xasprintf("%s/_base", dir);
+    char *i1 = nb_xasprintf("%s/11111111-1111-1111-1111-111111111111", dir);
+    char *i2 = nb_xasprintf("%s/22222222-2222-2222-2222-222222222222", dir);
+    char *b[8], *disk, *resize, *rescue, *j1, *j2;
+    struct nb_lv_cache *c;
+    int removed = -1;
+    long day = 86400;
+    (void)state;
+
+    assert_int_equal(nb_mkdir_p(base, 0755), 0);
+    assert_int_equal(nb_mkdir_p(i1, 0700), 0);
+    assert_int_equal(nb_mkdir_p(i2, 0700), 0);
+    c = nb_lv_cache_new(base);
+    b[0] = nbt_aged(base, "root", 2 * day);          /* i1's disk */
+    b[1] = nbt_aged(base, "gone", 2 * day);          /* nobody's: removed */
+    b[2] = nbt_aged(base, "kernel", 2 * day);        /* i1's boot.json */
+    b[3] = nbt_aged(base, "ramdisk", 2 * day);       /* i2's rescue.json */
+    b[4] = nbt_aged(base, "young", 60);              /* nobody's, too young */
+    b[5] = nbt_aged(base, "pinned", 2 * day);        /* a build in flight */
+    b[6] = nbt_aged(base, "rescue", 2 * day);        /* i2's disk.rescue */
+    b[7] = nbt_aged(base, "gone.part", 2 * day);     /* a dead download */
+    /* real qcow2 overlays; disk.resize is a copy of one (a resize leftover) */
+    disk = nb_xasprintf("%s/disk", i1);
+    resize = nb_xasprintf("%s/disk.resize", i2);
+    rescue = nb_xasprintf("%s/disk.rescue", i2);
+    assert_int_equal(nb_lv_img_overlay(b[0], "raw", disk, 0, &err), 0);
+    assert_int_equal(nb_lv_img_overlay(b[0], "raw", resize, 0, &err), 0);
+    assert_int_equal(nb_lv_img_overlay(b[6], "raw", rescue, 0, &err), 0);
+    j1 = nbt_write(i1, "boot.json", "{\"id\": \"root\", \"kernel_id\": \"kernel\"}");
+    j2 = nbt_write(i2, "rescue.json", "{\"id\": \"rescue\", \"ramdisk_id\": \"ramdisk\"}");
+    free(nbt_write(i2, "console.log", "QFI"));        /* not a qcow2: ignored */
+    assert_int_equal(nb_lv_cache_fetch(c, NULL, "pinned", &path, &err), 0);
+
+    assert_int_equal(nb_lv_cache_age(c, dir, day, &removed), 0);
+    assert_int_equal(removed, 2);
+    assert_int_not_equal(access(b[1], F_OK), 0);
+    assert_int_not_equal(access(b[7], F_OK), 0);
+    for (int i = 0; i < 8; i++)
+        if (i != 1 && i != 7)
+            assert_int_equal(access(b[i], F_OK), 0);
+    /* a base seen in use counts as used now */
+    assert_true(nbt_mtime(b[0]) > time(NULL) - 60);
+
+    /* released, the pinned one goes once old; the instances gone, their
+     * bases go once unused for the minimum age, not before */
+    nb_lv_cache_release(c, "pinned");
+    {
+        struct timespec ts[2] = {{.tv_sec = time(NULL) - 2 * day}, {.tv_sec = time(NULL) - 2 * day}};
+        assert_int_equal(utimensat(AT_FDCWD, b[5], ts, 0), 0);
+    }
+    nbt_rmrf(i1);
+    nbt_rmrf(i2);
+    assert_int_equal(nb_lv_cache_age(c, dir, day, &removed), 0);
+    assert_int_equal(removed, 1);                    /* the pinned one */
+    assert_int_not_equal(access(b[5], F_OK), 0);
+    for (int i = 0; i < 5; i++)                       /* used a moment ago, or young */
+        if (i != 1)
+            assert_int_equal(access(b[i], F_OK), 0);
+    assert_int_equal(access(b[6], F_OK), 0);
+    assert_int_equal(nb_lv_cache_age(c, dir, 0, &removed), 0);
+    assert_int_equal(removed, 5);                    /* root, kernel, ramdisk, young, rescue */
+    assert_int_equal(access(base, F_OK), 0);
+    free(path);
+    for (int i = 0; i < 8; i++)
+        free(b[i]);
+    free(disk);
+    free(resize);
+    free(rescue);
+    free(j1);
+    free(j2);
+    nb_lv_cache_free(c);
+    free(base);
+    free(i1);
+    free(i2);
     nbt_rmrf(dir);
     free(dir);
 }
@@ -273,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_overlay_grows_to_root_gb_and_refuses_backing_files),
         cmocka_unit_test(test_export_writes_the_asked_format),
         cmocka_unit_test(test_cache_uses_what_it_has_and_refuses_odd_ids),
+        cmocka_unit_test(test_cache_age_removes_only_unused_old_bases),
         cmocka_unit_test(test_rmtree_is_idempotent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,12 +8,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -151,9 +153,9 @@ int nb_lv_checksum_verify(const json_t *image, int fd, char **err)
 
 /* ---- the image cache */
 
-struct nb_lv_fetch {            /* one image being fetched */
+struct nb_lv_fetch {            /* one image being fetched, or pinned */
     pthread_mutex_t lock;
-    int users;
+    int users;                  /* fetches and pins (nb_lv_cache_release) */
 };
 
 struct nb_lv_cache {
@@ -281,19 +283,178 @@ int nb_lv_cache_fetch(struct nb_lv_cache *c, struct nb_ctx *ctx, const char *ima
         r = nb_lv_cache_download(ctx, image_id, *path, err);
     pthread_mutex_unlock(&f->lock);
 
-    pthread_mutex_lock(&c->lock);
-    if (--f->users == 0) {
-        nb_map_del(c->fetching, image_id);
-        pthread_mutex_destroy(&f->lock);
-        free(f);
-    }
-    pthread_mutex_unlock(&c->lock);
+    /* used now: its age counts from here (Nova's update_mtime) */
+    if (r == 0)
+        utimensat(AT_FDCWD, *path, NULL, 0);
     if (r < 0) {
+        nb_lv_cache_release(c, image_id);
         if (!*err)
             *err = nb_xasprintf("Image %s could not be cached: %s", image_id, strerror(-r));
         free(*path);
         *path = NULL;
     }
+    return r;
+}
+
+void nb_lv_cache_release(struct nb_lv_cache *c, const char *image_id)
+{
+    struct nb_lv_fetch *f = NULL;
+
+    pthread_mutex_lock(&c->lock);
+    if (image_id && nb_map_find(c->fetching, image_id, (void **)&f) && --f->users == 0) {
+        nb_map_del(c->fetching, image_id);
+        pthread_mutex_destroy(&f->lock);
+        free(f);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- the image cache's aging (Nova's image cache manager) */
+
+static uint64_t nb_lv_be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Adds 'path' (resolved) to the set 'used'. */
+static void nb_lv_used_add(struct nb_map *used, const char *path)
+{
+    char real[PATH_MAX];
+    if (path && realpath(path, real))
+        nb_map_set(used, real, NULL);
+}
+
+/* Adds the backing file of 'path' (in directory 'dir'), when it is a
+ * qcow2 image with one, to 'used': read from the qcow2 header, no
+ * qemu-img run per file. */
+static void nb_lv_backing_add(struct nb_map *used, const char *dir, const char *path)
+{
+    unsigned char h[20];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    uint64_t off;
+    uint32_t len;
+    char *name = NULL, *full = NULL;
+
+    if (fd < 0)
+        return;
+    if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, "QFI\xfb", 4) != 0)
+        goto out;
+    off = nb_lv_be(h + 8, 8);
+    len = (uint32_t)nb_lv_be(h + 16, 4);
+    if (off == 0 || len == 0 || len >= PATH_MAX)
+        goto out;
+    name = nb_xcalloc(1, len + 1);
+    if (pread(fd, name, len, (off_t)off) != (ssize_t)len)
+        goto out;
+    full = name[0] == '/' ? nb_xstrdup(name) : nb_xasprintf("%s/%s", dir, name);
+    nb_lv_used_add(used, full);
+out:
+    close(fd);
+    free(name);
+    free(full);
+}
+
+/* Adds what the boot document 'file' (boot.json, rescue.json) of an
+ * instance names in the cache (image, kernel, ramdisk) to 'used'. */
+static void nb_lv_boot_used(struct nb_map *used, const char *base, const char *file)
+{
+    static const char *const keys[] = {"id", "kernel_id", "ramdisk_id"};
+    json_t *boot = json_load_file(file, 0, NULL);
+
+    for (size_t i = 0; boot && i < NB_ARRAY_SIZE(keys); i++) {
+        const char *id = nb_json_str(boot, keys[i]);
+        char *p = id && !strchr(id, '/') ? nb_xasprintf("%s/%s", base, id) : NULL;
+        nb_lv_used_add(used, p);
+        free(p);
+    }
+    json_decref(boot);
+}
+
+/* The cached files some instance under 'inst' uses: every qcow2 disk's
+ * backing file (disk, disk.rescue, disk.resize...) and what boot.json and
+ * rescue.json name (kernels, ramdisks). */
+static void nb_lv_used_scan(struct nb_map *used, const char *inst, const char *base)
+{
+    DIR *d = opendir(inst), *sub;
+    struct dirent *e, *f;
+
+    while (d && (e = readdir(d))) {
+        char *dir;
+        if (e->d_name[0] == '.' || !strcmp(e->d_name, "_base"))
+            continue;
+        dir = nb_xasprintf("%s/%s", inst, e->d_name);
+        sub = opendir(dir);
+        while (sub && (f = readdir(sub))) {
+            char *p = nb_xasprintf("%s/%s", dir, f->d_name);
+            if (f->d_name[0] == '.')
+                ;
+            else if (!strcmp(f->d_name, "boot.json") || !strcmp(f->d_name, "rescue.json"))
+                nb_lv_boot_used(used, base, p);
+            else
+                nb_lv_backing_add(used, dir, p);
+            free(p);
+        }
+        if (sub)
+            closedir(sub);
+        free(dir);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Whether cache file 'name' belongs to a fetch or build in flight (its
+ * image pinned; "<id>.part" is the download of <id>). */
+static bool nb_lv_cache_pinned(struct nb_lv_cache *c, const char *name)
+{
+    size_t n = strlen(name);
+    char *id = n > 5 && !strcmp(name + n - 5, ".part") ? nb_xstrndup(name, n - 5)
+                                                      : nb_xstrdup(name);
+    bool yes = nb_map_find(c->fetching, id, NULL);
+    free(id);
+    return yes;
+}
+
+int nb_lv_cache_age(struct nb_lv_cache *c, const char *inst, int64_t min_age_s, int *removed)
+{
+    struct nb_map *used = nb_map_new(NULL);
+    time_t now = time(NULL);
+    DIR *d;
+    struct dirent *e;
+    int n = 0, r = 0;
+
+    /* the whole pass under the cache's lock: no fetch starts or ends
+     * (nb_lv_cache_release) while it decides */
+    pthread_mutex_lock(&c->lock);
+    nb_lv_used_scan(used, inst, c->dir);
+    if (!(d = opendir(c->dir)))
+        r = -errno;
+    while (d && (e = readdir(d))) {
+        char *p, real[PATH_MAX];
+        struct stat st;
+        if (e->d_name[0] == '.' || nb_lv_cache_pinned(c, e->d_name))
+            continue;
+        p = nb_xasprintf("%s/%s", c->dir, e->d_name);
+        if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && realpath(p, real)) {
+            if (nb_map_find(used, real, NULL)) {
+                /* in use: unused time counts from the last pass that saw it used */
+                utimensat(AT_FDCWD, p, NULL, 0);
+            } else if ((int64_t)(now - st.st_mtime) >= min_age_s && unlink(p) == 0) {
+                nb_info("libvirt: unused base image %s removed (unused for %lld s)", p,
+                        (long long)(now - st.st_mtime));
+                n++;
+            }
+        }
+        free(p);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (d)
+        closedir(d);
+    nb_map_free(used);
+    if (removed)
+        *removed = n;
     return r;
 }
 

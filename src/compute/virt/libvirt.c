@@ -93,6 +93,23 @@ static void nb_lv_wake(int timer, void *arg)
     virEventRemoveTimeout(timer);
 }
 
+/* The image cache manager's pass (Nova's), every [image_cache]
+ * manager_interval seconds on the event loop's thread: it reads headers
+ * and directories only, and holds the cache's lock (never a fetch's), so
+ * no build waits on it. */
+static void nb_lv_age_tick(int timer, void *arg)
+{
+    struct nb_lv *lv = arg;
+    int removed = 0;
+
+    (void)timer;
+    nb_lv_cache_age(lv->cache, lv->inst,
+                    nb_conf_int("image_cache", "remove_unused_original_minimum_age_seconds"),
+                    &removed);
+    if (removed)
+        nb_info("libvirt: image cache: %d unused base image(s) removed", removed);
+}
+
 /* What a lifecycle event means for the guest's power state (-1: nothing
  * final yet). */
 static int nb_lv_event_power(int event, int detail)
@@ -361,6 +378,8 @@ static void nb_lv_close(void *drv)
         return;
     if (lv->warming)
         pthread_join(lv->warm, NULL);
+    if (lv->age_timer >= 0)
+        virEventRemoveTimeout(lv->age_timer);
     if (lv->conn && lv->cb_id >= 0)
         virConnectDomainEventDeregisterAny(lv->conn, lv->cb_id);
     if (lv->looping) {
@@ -382,10 +401,12 @@ static int nb_lv_open(const char *state_dir, void **out)
     struct nb_lv *lv = nb_xcalloc(1, sizeof(*lv));
     const char *uri = nb_conf_str("libvirt", "connection_uri");
     char abs[PATH_MAX], *lvroot = NULL, *embed = NULL, *base = NULL, *log = NULL;
+    long age;
     int r;
 
     pthread_mutex_init(&lv->lock, NULL);
     lv->cb_id = -1;
+    lv->age_timer = -1;
     if ((r = nb_mkdir_p(state_dir, 0700)) < 0 || !realpath(state_dir, abs)) {
         r = r < 0 ? r : -errno;
         goto out;
@@ -438,6 +459,10 @@ static int nb_lv_open(const char *state_dir, void **out)
         nb_lv_reattach_wait(lv, lvroot);
     nb_lv_probe_sweep(lv);
     lv->warming = pthread_create(&lv->warm, NULL, nb_lv_warm, lv) == 0;
+    age = nb_conf_int("image_cache", "manager_interval");
+    if (age > 0)
+        lv->age_timer = virEventAddTimeout((int)(age > INT_MAX / 1000 ? INT_MAX : age * 1000),
+                                           nb_lv_age_tick, lv, NULL);
     lv->type = nb_lv_virt_type(lv);
     nb_info("libvirt: connected to %s (domain type %s)", uri, lv->type);
 out:

@@ -70,6 +70,16 @@ struct nb_lv_cache *nb_lv_cache_new(const char *base_dir);
 void nb_lv_cache_free(struct nb_lv_cache *c);
 int nb_lv_cache_fetch(struct nb_lv_cache *c, struct nb_ctx *ctx, const char *image_id,
                       char **path, char **err);
+/* A successful fetch pins its image (aging never removes it) until the
+ * caller, once a disk or boot.json references the file, releases it. */
+void nb_lv_cache_release(struct nb_lv_cache *c, const char *image_id);
+/* Nova's image cache manager: removes the cached files no instance under
+ * 'inst' uses (no disk's qcow2 backing file, nothing boot.json or
+ * rescue.json names) and not pinned, unused for 'min_age_s' seconds or
+ * more (age: the file's mtime, which fetches and passes that see the file
+ * in use refresh).  *removed (may be NULL) gets how many went. */
+int nb_lv_cache_age(struct nb_lv_cache *c, const char *inst, int64_t min_age_s,
+                    int *removed);
 /* Verifies 'fd' (read from its start) against the checksum the image
  * document names (os_hash_algo + os_hash_value, else md5 'checksum');
  * 0 when it matches or the document names none, -EBADMSG otherwise. */
@@ -107,6 +117,7 @@ struct nb_lv {
     bool looping;
     volatile int stop;
     int cb_id;                      /* lifecycle callback, -1: none */
+    int age_timer;                  /* the image cache's aging, -1: none */
     pthread_t warm;                 /* probes QEMU's capabilities */
     bool warming;
     long version;                   /* QEMU's, 7002022 for 7.2.22; 0: not yet */

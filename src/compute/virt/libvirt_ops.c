@@ -43,14 +43,21 @@ static json_t *nb_lv_boot_load(struct nb_lv *lv, const char *uuid)
     return boot;
 }
 
-static int nb_lv_boot_save(struct nb_lv *lv, const char *uuid, const json_t *boot)
+/* Writes 'boot' as the guest's 'name' (boot.json, rescue.json). */
+static int nb_lv_boot_save_as(struct nb_lv *lv, const char *uuid, const char *name,
+                              const json_t *boot)
 {
-    char *path = nb_lv_inst_file(lv->root, uuid, "boot.json");
+    char *path = nb_lv_inst_file(lv->root, uuid, name);
     char *text = nb_json_dump(boot);
     int r = nb_file_write_atomic(path, text, strlen(text), 0600);
     free(text);
     free(path);
     return r;
+}
+
+static int nb_lv_boot_save(struct nb_lv *lv, const char *uuid, const json_t *boot)
+{
+    return nb_lv_boot_save_as(lv, uuid, "boot.json", boot);
 }
 
 /* Checks that every port's tap exists, waiting a little: the agent starts
@@ -96,6 +103,7 @@ static int nb_lv_root_make(struct nb_lv *lv, const struct nb_virt_guest *g,
     if (r == 0) {
         unlink(path);
         r = nb_lv_img_overlay(base, nb_lv_fmt_of(image), path, size_gb, err);
+        nb_lv_cache_release(lv->cache, nb_json_str(image, "id"));
     }
     free(base);
     free(path);
@@ -221,6 +229,11 @@ static int nb_lv_define(struct nb_lv *lv, const struct nb_virt_guest *g, const j
         r = -EIO;
     }
 out:
+    /* boot.json (rescue.json) names them by now */
+    if (kernel)
+        nb_lv_cache_release(lv->cache, nb_json_str(from, "kernel_id"));
+    if (initrd)
+        nb_lv_cache_release(lv->cache, nb_json_str(from, "ramdisk_id"));
     if (dom && out)
         *out = dom;
     else if (dom)
@@ -451,89 +464,117 @@ int nb_lv_resume(void *drv, const struct nb_virt_guest *g, char **err)
     return nb_lv_power_on(drv, g, err);
 }
 
-static bool nb_lv_has(struct nb_lv *lv, const char *uuid, const char *file)
+/* What an action on one guest holds: its domain, its boot.json, and the
+ * paths of the files of its directory the action names. */
+struct nb_lv_act {
+    struct nb_lv *lv;
+    virDomainPtr dom;
+    json_t *boot;
+    char *file[3];
+};
+
+/* Begins an action on guest 'g': its domain (-ENOENT, with the message in
+ * *err, when it has none), its boot.json ('boot' NULL: loaded, or made
+ * from g->image; else 'boot', which the action then owns) and the paths of
+ * 'names' (up to three, NULL-terminated).  nb_lv_act_end frees it all,
+ * whatever this returned. */
+static int nb_lv_act_begin(struct nb_lv_act *a, void *drv, const struct nb_virt_guest *g,
+                           json_t *boot, const char *const *names, char **err)
 {
-    char *p = nb_lv_inst_file(lv->root, uuid, file);
-    bool yes = nb_lv_exists(p);
-    free(p);
-    return yes;
+    *a = (struct nb_lv_act){.lv = drv};
+    a->boot = boot ? boot : nb_lv_boot_get(a->lv, g);
+    for (int i = 0; names && i < (int)NB_ARRAY_SIZE(a->file) && names[i]; i++)
+        a->file[i] = nb_lv_inst_file(a->lv->root, g->uuid, names[i]);
+    a->dom = nb_lv_domain_get(a->lv, g->uuid, err);
+    return a->dom ? 0 : -ENOENT;
+}
+
+static void nb_lv_act_end(struct nb_lv_act *a)
+{
+    if (a->dom)
+        virDomainFree(a->dom);
+    json_decref(a->boot);
+    for (size_t i = 0; i < NB_ARRAY_SIZE(a->file); i++)
+        free(a->file[i]);
+}
+
+/* The guest's own boot ends the action: redefined and started (see
+ * nb_lv_redefine), then everything freed. */
+static int nb_lv_act_finish(struct nb_lv_act *a, const struct nb_virt_guest *g, int r,
+                            char **err)
+{
+    if (r == 0)
+        r = nb_lv_redefine(a->lv, g, a->boot, NULL, err);
+    nb_lv_act_end(a);
+    return r;
 }
 
 int nb_lv_rescue(void *drv, const struct nb_virt_guest *g, const json_t *image, char **err)
 {
-    struct nb_lv *lv = drv;
-    json_t *boot = nb_lv_boot_get(lv, g), *rboot = NULL;
-    virDomainPtr dom = nb_lv_domain_get(lv, g->uuid, err);
-    int r = dom ? 0 : -ENOENT;
+    static const char *const names[] = {"disk.rescue", NULL};
+    struct nb_lv_act a;
+    json_t *rboot = NULL;
+    int r = nb_lv_act_begin(&a, drv, g, NULL, names, err);
 
-    if (r == 0 && nb_lv_has(lv, g->uuid, "disk.rescue")) {
+    if (r == 0 && nb_lv_exists(a.file[0])) {
         *err = nb_xasprintf("Instance %s is already rescued.", g->uuid);
         r = -EBUSY;
     }
     if (r == 0)
-        r = nb_lv_kill(dom, err);
-    rboot = image ? nb_lv_boot_of(image) : json_deep_copy(boot);
+        r = nb_lv_kill(a.dom, err);
+    rboot = image ? nb_lv_boot_of(image) : json_deep_copy(a.boot);
     if (r == 0 && !nb_json_str(rboot, "id")) {
         *err = nb_xasprintf("Instance %s has no image to rescue it with.", g->uuid);
         r = -EINVAL;
     }
     if (r == 0)
-        r = nb_lv_root_make(lv, g, rboot, "disk.rescue", 0, err);
+        r = nb_lv_root_make(a.lv, g, rboot, "disk.rescue", 0, err);
+    /* what the rescue boots, for the image cache's aging */
     if (r == 0)
-        r = nb_lv_redefine(lv, g, boot, rboot, err);
-    if (dom)
-        virDomainFree(dom);
-    json_decref(boot);
+        r = nb_lv_boot_save_as(a.lv, g->uuid, "rescue.json", rboot);
+    if (r == 0)
+        r = nb_lv_redefine(a.lv, g, a.boot, rboot, err);
+    nb_lv_act_end(&a);
     json_decref(rboot);
     return r;
 }
 
 int nb_lv_unrescue(void *drv, const struct nb_virt_guest *g, char **err)
 {
-    struct nb_lv *lv = drv;
-    json_t *boot = nb_lv_boot_get(lv, g);
-    virDomainPtr dom = nb_lv_domain_get(lv, g->uuid, err);
-    char *rescue = nb_lv_inst_file(lv->root, g->uuid, "disk.rescue");
-    int r = dom ? 0 : -ENOENT;
+    static const char *const names[] = {"disk.rescue", "rescue.json", NULL};
+    struct nb_lv_act a;
+    int r = nb_lv_act_begin(&a, drv, g, NULL, names, err);
 
-    if (r == 0 && !nb_lv_exists(rescue)) {
+    if (r == 0 && !nb_lv_exists(a.file[0])) {
         *err = nb_xasprintf("Instance %s is not rescued.", g->uuid);
         r = -EBUSY;
     }
     if (r == 0)
-        r = nb_lv_kill(dom, err);
-    if (r == 0)
-        unlink(rescue);
-    if (r == 0)
-        r = nb_lv_redefine(lv, g, boot, NULL, err);
-    if (dom)
-        virDomainFree(dom);
-    json_decref(boot);
-    free(rescue);
-    return r;
+        r = nb_lv_kill(a.dom, err);
+    if (r == 0) {
+        unlink(a.file[0]);
+        unlink(a.file[1]);
+    }
+    return nb_lv_act_finish(&a, g, r, err);
 }
 
 /* A new root disk from g->image (the guest's own image when the caller
  * gives none), the guest started on it. */
 int nb_lv_rebuild(void *drv, const struct nb_virt_guest *g, char **err)
 {
-    struct nb_lv *lv = drv;
-    json_t *boot = g->image ? nb_lv_boot_of(g->image) : nb_lv_boot_get(lv, g);
-    virDomainPtr dom = nb_lv_domain_get(lv, g->uuid, err);
-    int r = dom ? nb_lv_kill(dom, err) : -ENOENT;
+    struct nb_lv_act a;
+    int r = nb_lv_act_begin(&a, drv, g, g->image ? nb_lv_boot_of(g->image) : NULL, NULL,
+                            err);
 
     if (r == 0)
-        r = nb_lv_root_make(lv, g, boot, "disk", g->root_gb, err);
+        r = nb_lv_kill(a.dom, err);
     if (r == 0)
-        r = nb_lv_config_drive(lv, g, err);
+        r = nb_lv_root_make(a.lv, g, a.boot, "disk", g->root_gb, err);
     if (r == 0)
-        r = nb_lv_boot_save(lv, g->uuid, boot);
+        r = nb_lv_config_drive(a.lv, g, err);
     if (r == 0)
-        r = nb_lv_redefine(lv, g, boot, NULL, err);
-    if (dom)
-        virDomainFree(dom);
-    json_decref(boot);
-    return r;
+        r = nb_lv_boot_save(a.lv, g->uuid, a.boot);
+    return nb_lv_act_finish(&a, g, r, err);
 }
 
 /* Copies disk file 'from' to 'to', holes kept. */
@@ -543,16 +584,16 @@ static int nb_lv_copy(const char *from, const char *to)
     return nb_lv_run(argv, NULL, NULL);
 }
 
+static const char *const nb_lv_resize_files[] = {"disk", "disk.resize", "disk.eph0", NULL};
+
 int nb_lv_resize(void *drv, const struct nb_virt_guest *g, char **err)
 {
-    struct nb_lv *lv = drv;
-    json_t *boot = nb_lv_boot_get(lv, g);
-    virDomainPtr dom = nb_lv_domain_get(lv, g->uuid, err);
-    char *disk = nb_lv_inst_file(lv->root, g->uuid, "disk");
-    char *keep = nb_lv_inst_file(lv->root, g->uuid, "disk.resize");
-    char *eph = nb_lv_inst_file(lv->root, g->uuid, "disk.eph0");
-    int r = dom ? nb_lv_shutdown(dom, 0, err) : -ENOENT;
+    struct nb_lv_act a;
+    int r = nb_lv_act_begin(&a, drv, g, NULL, nb_lv_resize_files, err);
+    char *disk = a.file[0], *keep = a.file[1], *eph = a.file[2];
 
+    if (r == 0)
+        r = nb_lv_shutdown(a.dom, 0, err);
     /* what revert needs: the disk as it was (a second resize before
      * confirm keeps the first one's) */
     if (r == 0 && !nb_lv_exists(keep) && (r = nb_lv_copy(disk, keep)) < 0)
@@ -562,15 +603,7 @@ int nb_lv_resize(void *drv, const struct nb_virt_guest *g, char **err)
     if (r == 0 && g->ephemeral_gb > 0)
         r = nb_lv_exists(eph) ? nb_lv_img_grow(eph, g->ephemeral_gb, err)
                               : nb_lv_img_blank(eph, g->ephemeral_gb * 1024, err);
-    if (r == 0)
-        r = nb_lv_redefine(lv, g, boot, NULL, err);
-    if (dom)
-        virDomainFree(dom);
-    json_decref(boot);
-    free(disk);
-    free(keep);
-    free(eph);
-    return r;
+    return nb_lv_act_finish(&a, g, r, err);
 }
 
 int nb_lv_resize_confirm(void *drv, const char *uuid, char **err)
@@ -590,25 +623,16 @@ int nb_lv_resize_confirm(void *drv, const char *uuid, char **err)
 
 int nb_lv_resize_revert(void *drv, const struct nb_virt_guest *old, char **err)
 {
-    struct nb_lv *lv = drv;
-    json_t *boot = nb_lv_boot_get(lv, old);
-    virDomainPtr dom = nb_lv_domain_get(lv, old->uuid, err);
-    char *disk = nb_lv_inst_file(lv->root, old->uuid, "disk");
-    char *keep = nb_lv_inst_file(lv->root, old->uuid, "disk.resize");
-    int r = dom ? nb_lv_kill(dom, err) : -ENOENT;
+    struct nb_lv_act a;
+    int r = nb_lv_act_begin(&a, drv, old, NULL, nb_lv_resize_files, err);
 
-    if (r == 0 && nb_lv_exists(keep) && rename(keep, disk) < 0) {
+    if (r == 0)
+        r = nb_lv_kill(a.dom, err);
+    if (r == 0 && nb_lv_exists(a.file[1]) && rename(a.file[1], a.file[0]) < 0) {
         r = -errno;
         *err = nb_xasprintf("Cannot restore the disk of %s: %s", old->uuid, strerror(-r));
     }
-    if (r == 0)
-        r = nb_lv_redefine(lv, old, boot, NULL, err);
-    if (dom)
-        virDomainFree(dom);
-    json_decref(boot);
-    free(disk);
-    free(keep);
-    return r;
+    return nb_lv_act_finish(&a, old, r, err);
 }
 
 /* A running guest is paused while its disk is read, so the image is
