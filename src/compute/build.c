@@ -418,6 +418,16 @@ int nb_cmp_wait_plugged(struct nb_ctx *ctx, const char *server_id)
     return r;
 }
 
+/* g.plugged of a build: the driver has made the guest's disks meanwhile. */
+static int nb_build_plugged(const struct nb_virt_guest *g, char **err)
+{
+    struct nb_build *b = g->plugged_arg;
+    int r = nb_cmp_wait_plugged(&b->ctx, g->uuid);
+    if (r < 0)
+        *err = nb_xstrdup(b->ctx.err_msg);
+    return r;
+}
+
 static int nb_build_run(struct nb_cmp_task *t)
 {
     const json_t *row = t->server;
@@ -456,8 +466,6 @@ static int nb_build_run(struct nb_cmp_task *t)
         r = nb_build_ports(&b);
     if (r == 0 && image_ref && *image_ref)
         r = nb_image_get(&b.ctx, image_ref, &image);
-    if (r == 0 && json_array_size(b.info))
-        r = nb_cmp_wait_plugged(&b.ctx, t->server_id);
     if (r < 0) {
         msg = nb_xasprintf("Build of instance %s aborted: %s", t->server_id,
                            b.ctx.err_msg[0] ? b.ctx.err_msg : strerror(-r));
@@ -475,6 +483,10 @@ static int nb_build_run(struct nb_cmp_task *t)
     nb_cmp_guest_of(row, &b.ctx, &g);
     g.image = image;
     g.ports = b.info;
+    if (json_array_size(b.info)) {
+        g.plugged = nb_build_plugged;
+        g.plugged_arg = &b;
+    }
     r = t->drv->spawn(t->virt, &g, &err);
     if (r < 0) {
         nb_warn("compute: spawn of %s failed: %s", t->server_id, err ? err : strerror(-r));

@@ -364,6 +364,7 @@ static struct {
     pthread_t thread;
     bool running, stop, dirty, failed;
     uint64_t wanted, applied;
+    int waiters;                    /* in nb_dataplane_wait */
     const struct nb_dp_driver *drv;
     void *dp;
     struct nb_db *db;
@@ -393,8 +394,11 @@ int nb_dataplane_wait(int timeout_ms)
     }
     pthread_mutex_lock(&nb_dpg.mu);
     target = nb_dpg.wanted;
+    nb_dpg.waiters++;
+    pthread_cond_signal(&nb_dpg.cv);        /* no burst to wait for */
     while (nb_dpg.running && !nb_dpg.stop && nb_dpg.applied < target && r == 0)
         r = -pthread_cond_timedwait(&nb_dpg.done, &nb_dpg.mu, &ts);
+    nb_dpg.waiters--;
     if (!nb_dpg.running || nb_dpg.applied >= target)
         r = 0;          /* done, or no data plane on this host */
     else if (r == 0)
@@ -430,8 +434,9 @@ static void nb_dataplane_apply(uint64_t gen)
 }
 
 /* The apply thread: waits (at most a second) for a change, lets a burst
- * of commits land (20 ms), applies once, and ticks the driver about once
- * a second. */
+ * of commits land (20 ms; not when a build waits for it: then the apply
+ * in progress is what batches), applies once, and ticks the driver about
+ * once a second. */
 static void *nb_dataplane_main(void *arg)
 {
     int64_t last_tick = nb_mono_us();
@@ -439,7 +444,7 @@ static void *nb_dataplane_main(void *arg)
     pthread_mutex_lock(&nb_dpg.mu);
     while (!nb_dpg.stop) {
         struct timespec ts;
-        bool dirty, tick;
+        bool dirty, tick, waited;
         if (!nb_dpg.dirty) {
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += 1;
@@ -449,10 +454,12 @@ static void *nb_dataplane_main(void *arg)
         }
         tick = nb_mono_us() - last_tick >= 1000000;
         dirty = nb_dpg.dirty || (tick && nb_dpg.failed);
+        waited = nb_dpg.waiters > 0;
         pthread_mutex_unlock(&nb_dpg.mu);
         if (dirty) {
             uint64_t gen;
-            usleep(20000);
+            if (!waited)
+                usleep(20000);
             pthread_mutex_lock(&nb_dpg.mu);
             nb_dpg.dirty = false;       /* what lands from now on: next round */
             gen = nb_dpg.wanted;

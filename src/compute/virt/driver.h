@@ -61,6 +61,13 @@ struct nb_virt_guest {
     /* The server's owner, for reading its images (g->image, and the
      * kernel_id / ramdisk_id images it names) through image.h. */
     struct nb_ctx *ctx;
+    /* Nova's wait for network-vif-plugged: when not NULL, a driver calls
+     * it right before the guest first runs with its ports (its disks made
+     * and its domain defined meanwhile, so the data plane's work overlaps
+     * the driver's); 0, or -errno with a new message in *err: the guest
+     * must not start. */
+    int (*plugged)(const struct nb_virt_guest *g, char **err);
+    void *plugged_arg;              /* for plugged() */
 };
 
 /* What a driver reports by itself (watch): a guest whose power state

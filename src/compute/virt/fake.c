@@ -164,6 +164,8 @@ static int nb_fake_spawn(void *drv, const struct nb_virt_guest *vg, char **err)
      * in flight); the lock is not held meanwhile */
     if (ms > 0)
         usleep((useconds_t)ms * 1000);
+    if (vg->plugged && (r = vg->plugged(vg, err)) < 0)
+        return r;
 
     pthread_mutex_lock(&f->lock);
     if (!nb_map_find(f->guests, vg->uuid, NULL) &&

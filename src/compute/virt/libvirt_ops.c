@@ -248,10 +248,14 @@ out:
     return r;
 }
 
-/* Starts 'dom' once the ports' taps exist. */
-static int nb_lv_start(virDomainPtr dom, const json_t *ports, char **err)
+/* Starts 'dom' once the caller says g's ports are plugged and their taps
+ * exist. */
+static int nb_lv_start(virDomainPtr dom, const struct nb_virt_guest *g, char **err)
 {
-    int r = nb_lv_wait_taps(ports, err);
+    int r = g->plugged ? g->plugged(g, err) : 0;
+
+    if (r == 0)
+        r = nb_lv_wait_taps(g->ports, err);
 
     if (r == 0 && virDomainIsActive(dom) != 1 && virDomainCreate(dom) < 0) {
         *err = nb_lv_error("The guest could not be started");
@@ -281,7 +285,7 @@ static int nb_lv_redefine(struct nb_lv *lv, const struct nb_virt_guest *g, const
     if (r == 0)
         r = nb_lv_define(lv, g, boot, rescue, &ndom, err);
     if (r == 0)
-        r = nb_lv_start(ndom, g->ports, err);
+        r = nb_lv_start(ndom, g, err);
     if (dom)
         virDomainFree(dom);
     if (ndom)
@@ -314,7 +318,7 @@ int nb_lv_spawn(void *drv, const struct nb_virt_guest *g, char **err)
         r = nb_lv_define(lv, g, boot, NULL, &dom, err);
     }
     if (r == 0)
-        r = nb_lv_start(dom, g->ports, err);
+        r = nb_lv_start(dom, g, err);
     if (r == 0)
         nb_info("libvirt: guest %s started (%s, %.2f s)", g->uuid, lv->type,
                 (double)(nb_mono_us() - t0) / 1e6);
@@ -354,7 +358,7 @@ int nb_lv_destroy(void *drv, const char *uuid, char **err)
 int nb_lv_power_on(void *drv, const struct nb_virt_guest *g, char **err)
 {
     virDomainPtr dom = nb_lv_domain_get(drv, g->uuid, err);
-    int r = dom ? nb_lv_start(dom, g->ports, err) : -ENOENT;
+    int r = dom ? nb_lv_start(dom, g, err) : -ENOENT;
     if (dom)
         virDomainFree(dom);
     return r;
@@ -415,7 +419,7 @@ int nb_lv_reboot(void *drv, const struct nb_virt_guest *g, bool hard, char **err
                 wait);
     r = nb_lv_kill(dom, err);
     if (r == 0)
-        r = nb_lv_start(dom, g->ports, err);
+        r = nb_lv_start(dom, g, err);
     virDomainFree(dom);
     return r;
 }
