@@ -422,9 +422,13 @@ int nb_cmp_wait_plugged(struct nb_ctx *ctx, const char *server_id)
 static int nb_build_plugged(const struct nb_virt_guest *g, char **err)
 {
     struct nb_build *b = g->plugged_arg;
+    int64_t t0 = nb_mono_us();
     int r = nb_cmp_wait_plugged(&b->ctx, g->uuid);
     if (r < 0)
         *err = nb_xstrdup(b->ctx.err_msg);
+    else
+        nb_info("compute: the ports of %s are plugged (waited %.3f s)", g->uuid,
+                (double)(nb_mono_us() - t0) / 1e6);
     return r;
 }
 
