@@ -10,14 +10,13 @@ driver, N at once for each N of BENCH_VM_COUNTS.  For every server:
                    UUID started (TYPE, S s)": image cache, overlay, config
                    drive, define, virDomainCreate until the domain runs)
                    without its wait for the data plane (below)
-  nubis            create->ACTIVE minus driver, i.e. plus the part of spawn that
-                   waited for the data plane to plug the ports (the log's
-                   "ports of UUID are plugged (waited S s)": what the
-                   plugging did not overlap with the driver's disk work):
-                   the API, the scheduler, the ports, the data plane and
-                   the recording of ACTIVE (the issue's "nubis's own
-                   share"), as a share of create->ACTIVE and of
-                   create->lease
+  nubis            create->ACTIVE minus driver: the API, the scheduler,
+                   the ports, the data plane (the part of spawn that waited
+                   for it to plug the ports, the log's "ports of UUID are
+                   plugged (waited S s)": what the plugging did not overlap
+                   with the driver's disk work) and the recording of ACTIVE
+                   (the issue's "nubis's own share"), as a share of
+                   create->ACTIVE and of create->lease
   QEMU RSS         of the guest's QEMU process once it has its lease, and
                    beyond RAM: that RSS minus the resident part of the
                    guest's RAM mapping (/proc/PID/smaps), i.e. what a guest
