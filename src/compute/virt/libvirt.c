@@ -205,9 +205,11 @@ static char *nb_lv_host_kernel(void)
 
 /* Whether KVM really runs a guest here.  Where /dev/kvm opens but guests
  * hang (HOST-NOTES), the firmware still runs and a kernel's decompressor
- * still prints: the hang comes as the kernel enters long mode.  So the
- * probe boots a kernel of the host under KVM and waits for the kernel
- * proper's first line ("Linux version") on its console.  No kernel to
+ * still prints, and some kernels even print their first lines before
+ * hanging (a 6.18 kernel did; Debian's 6.1 printed nothing).  So the probe
+ * boots a kernel of the host under KVM and waits (10 s at most; a second
+ * or two where KVM works) for the end of the kernel's own boot: with no
+ * root disk it panics, "VFS: Unable to mount root fs".  No kernel to
  * probe with: TCG, which always works ([libvirt] virt_type = kvm forces
  * KVM). */
 static bool nb_lv_kvm_works(struct nb_lv *lv)
@@ -232,11 +234,12 @@ static bool nb_lv_kvm_works(struct nb_lv *lv)
     unlink(log);
     /* (the embedded driver has no VIR_DOMAIN_START_AUTODESTROY) */
     dom = virDomainCreateXML(lv->conn, xml, 0);
-    for (int i = 0; dom && i < 50 && !ok; i++) {
+    for (int i = 0; dom && i < 100 && !ok; i++) {
         char *text = NULL;
         size_t n;
         usleep(100000);
-        ok = nb_file_read(log, &text, &n) == 0 && strstr(text, "Linux version");
+        ok = nb_file_read(log, &text, &n) == 0 &&
+             (strstr(text, "Unable to mount root fs") || strstr(text, "Kernel panic"));
         free(text);
     }
     if (dom) {
