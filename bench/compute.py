@@ -19,10 +19,9 @@ import statistics
 import sys
 import threading
 import time
-import urllib.parse
 from datetime import datetime, timezone
 
-BASE = os.environ["NUBIS_URL"].rstrip("/")
+from benchlib import URL, token
 COUNT = int(os.environ.get("BENCH_SERVERS", "1000"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1 16 64").split()]
 TOTAL = int(os.environ.get("BENCH_TOTAL", "10000"))
@@ -32,7 +31,6 @@ NETWORK = os.environ.get("BENCH_NETWORK", "none")
 PIDFILE = os.environ.get("NUBIS_PID", "")
 bad = []
 lock = threading.Lock()
-URL = urllib.parse.urlsplit(BASE)
 
 
 class Client:
@@ -65,19 +63,6 @@ class Client:
         return r.status, (json.loads(text) if text else None)
 
 
-def token():
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"},
-        "password": os.environ["NUBIS_ADMIN_PASSWORD"]}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-    c = http.client.HTTPConnection(URL.hostname, URL.port, timeout=60)
-    c.request("POST", "/identity/v3/auth/tokens", body=json.dumps(body),
-              headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    r.read()
-    if r.status != 201:
-        sys.exit("bench: no token (%d)" % r.status)
-    return r.getheader("X-Subject-Token"), r
 
 
 def pct(values, p):

@@ -33,36 +33,23 @@ import statistics
 import sys
 import threading
 import time
-import urllib.parse
 from datetime import datetime, timezone
 
-BASE = os.environ["NUBIS_URL"].rstrip("/")
+from benchlib import URL, token
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "vm"))
+from vmproc import qemu_pids  # noqa: E402
 STATE_DIR = os.environ["NUBIS_STATE"]
 LOG = os.path.join(STATE_DIR, "daemon.log")
 COUNTS = [int(c) for c in os.environ.get("BENCH_VM_COUNTS", "1 4").split()]
 FLAVOR, IMAGE, NET = (os.environ[k] for k in ("BENCH_FLAVOR", "BENCH_IMAGE", "BENCH_NET"))
 RAM_MB = int(os.environ.get("BENCH_RAM_MB", "256"))
 TIMEOUT = float(os.environ.get("BENCH_VM_TIMEOUT", "300"))
-URL = urllib.parse.urlsplit(BASE)
 bad = []
 
 
-def token():
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "admin", "domain": {"id": "default"},
-        "password": os.environ["NUBIS_ADMIN_PASSWORD"]}}},
-        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-    c = http.client.HTTPConnection(URL.hostname, URL.port, timeout=60)
-    c.request("POST", "/identity/v3/auth/tokens", body=json.dumps(body),
-              headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    r.read()
-    if r.status != 201:
-        sys.exit("bench: no token (%d)" % r.status)
-    return r.getheader("X-Subject-Token")
-
-
-TOKEN = token()
+TOKEN = token()[0]
 
 
 def call(method, path, body=None):
@@ -94,17 +81,8 @@ def console_has_lease(sid):
 
 
 def qemu_pid(sid):
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and b"qemu-system" in argv[0] and any(sid.encode() in a for a in argv):
-            return int(d)
-    return None
+    pids = qemu_pids(sid)
+    return pids[0] if pids else None
 
 
 def qemu_memory(pid):

@@ -34,6 +34,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 import identity as e2e                      # noqa: E402
 from identity import expect, osc, osc_json  # noqa: E402
+from vmproc import qemu_pids  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 STATE_DIR = os.environ["VM_STATE"]
@@ -160,22 +161,6 @@ def boots(name):
     text = console_file(name)
     text = console(name) if text is None else text
     return len(re.findall(r"^NUBIS-BOOT ", text.replace("\r", ""), re.M))
-
-
-def qemu_pids(uuid):
-    """The QEMU processes of server 'uuid' on this host."""
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and b"qemu-system" in argv[0] and any(uuid.encode() in a for a in argv):
-            pids.append(int(d))
-    return pids
 
 
 def tap_of(port_id):
