@@ -18,7 +18,8 @@ BUILD_PKGS = meson ninja-build gcc pkg-config libc6-dev libmicrohttpd-dev \
              libjansson-dev libsqlite3-dev libpq-dev libsodium-dev libssl-dev \
              uuid-dev libinih-dev zlib1g-dev libbz2-dev
 BUILD_PKGS += libvirt-dev
-RUN_PKGS   = python3-openstackclient python3-swiftclient dnsmasq-base nftables iproute2 conntrack
+RUN_PKGS   = python3-openstackclient python3-swiftclient dnsmasq-base dnsmasq-utils nftables \
+             iproute2 conntrack
 # the libvirt virt driver (libvirt's embedded QEMU driver, qemu-img, and
 # genisoimage for config drives)
 VIRT_PKGS  = libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils genisoimage

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -157,7 +158,19 @@ def boot(name, res):
         res["rss"], res["beyond"] = qemu_memory(pid)
 
 
+def taps():
+    """The guests' tap devices of this (the bench's) network namespace
+    (netlink: /sys is the host's under nsenter)."""
+    out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()
+            if line.split(":")[1].strip().startswith("tap")}
+
+
 def delete(ids):
+    """Deletes the servers and waits until the host is quiet again: the
+    servers gone and their taps removed by the data plane (so a round
+    measures creation on an idle host, not the last round's cleanup)."""
+    before = taps()
     for sid in ids:
         call("DELETE", "/servers/" + sid)
     end = time.monotonic() + TIMEOUT
@@ -167,6 +180,10 @@ def delete(ids):
                 bad.append("%s not deleted" % sid)
                 break
             time.sleep(0.2)
+    end = time.monotonic() + 30
+    while len(taps()) > len(before) - len(ids) and time.monotonic() < end:
+        time.sleep(0.1)
+    time.sleep(0.2)         # the same apply's DHCP lease release
 
 
 def round_(n, tag):

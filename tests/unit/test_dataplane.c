@@ -88,17 +88,20 @@ static void test_dataplane_leases_of_gone_ports_dropped(void **state)
                          "1795835049 FA:16:3E:00:00:02 10.0.0.7 host-10-0-0-7 *\n"
                          "duid 00:01:00:01\n"
                          "1795835050 1234 fd00::5 host-fd00--5 00:01\n";
+    struct nb_buf gone = {0};
     char *kept;
     int dropped = -1;
 
     (void)state;
-    kept = nb_dp_leases_prune(leases, hosts, &dropped);
+    kept = nb_dp_leases_prune(leases, hosts, &dropped, &gone);
     assert_int_equal(dropped, 2);
+    assert_string_equal(gone.buf, "fa:16:3e:00:00:09 10.0.0.4\nFA:16:3E:00:00:02 10.0.0.7\n");
+    nb_buf_free(&gone);
     assert_string_equal(kept, "1795835077 fa:16:3e:00:00:01 10.0.0.3 host-10-0-0-3 01:fa\n"
                               "duid 00:01:00:01\n"
                               "1795835050 1234 fd00::5 host-fd00--5 00:01\n");
     free(kept);
-    kept = nb_dp_leases_prune("", hosts, &dropped);
+    kept = nb_dp_leases_prune("", hosts, &dropped, NULL);
     assert_int_equal(dropped, 0);
     assert_string_equal(kept, "");
     free(kept);

@@ -243,7 +243,8 @@ static bool nb_dp_hosts_have(const char *hosts, const char *mac, const char *ip)
     return false;
 }
 
-char *nb_dp_leases_prune(const char *leases, const char *hosts, int *dropped)
+char *nb_dp_leases_prune(const char *leases, const char *hosts, int *dropped,
+                         struct nb_buf *gone)
 {
     struct nb_buf b = {0};
 
@@ -255,9 +256,11 @@ char *nb_dp_leases_prune(const char *leases, const char *hosts, int *dropped)
 
         /* "EXPIRY MAC IP NAME CLIENT-ID"; IPv6 lines name no MAC: kept */
         if (sscanf(l, "%*s %31s %63s", mac, ip) == 2 && strlen(mac) == 17 &&
-            mac[2] == ':' && !nb_dp_hosts_have(hosts, mac, ip))
+            mac[2] == ':' && !nb_dp_hosts_have(hosts, mac, ip)) {
             (*dropped)++;
-        else
+            if (gone)
+                nb_buf_printf(gone, "%s %s\n", mac, ip);
+        } else
             nb_buf_add(&b, l, len);
         l += len;
     }
@@ -450,17 +453,19 @@ out:
 }
 
 /* How many leases of the lease file of 'dir' the hosts text 'hosts' no
- * longer gives (ports deleted or readdressed); with 'drop', writes the
- * file without them (dnsmasq stopped: it reads the file only when it
- * starts, and writes it as it goes). */
-static int nb_dp_leases_stale(const char *dir, const char *hosts, bool drop)
+ * longer gives (ports deleted or readdressed), each "MAC IP\n" in 'gone'
+ * (may be NULL); with 'drop', writes the file without them (dnsmasq
+ * stopped: it reads the file only when it starts, and writes it as it
+ * goes). */
+static int nb_dp_leases_stale(const char *dir, const char *hosts, bool drop,
+                              struct nb_buf *gone)
 {
     char *path = nb_xasprintf("%s/leases", dir), *text = NULL, *kept = NULL;
     size_t n;
     int dropped = 0;
 
     if (nb_file_read(path, &text, &n) == 0)
-        kept = nb_dp_leases_prune(text, hosts, &dropped);
+        kept = nb_dp_leases_prune(text, hosts, &dropped, gone);
     if (drop && dropped && nb_file_write_atomic(path, kept, strlen(kept), 0600) < 0)
         dropped = 0;
     free(kept);
@@ -469,13 +474,42 @@ static int nb_dp_leases_stale(const char *dir, const char *hosts, bool drop)
     return dropped;
 }
 
+#define NB_DP_DHCP_RELEASE "/usr/bin/dhcp_release"
+
+/* Releases the leases 'gone' ("MAC IP\n" lines) from the running dnsmasq
+ * of 'net' with dnsmasq-utils' dhcp_release, as Neutron's DHCP agent does
+ * (no restart: the other guests' DHCP goes on): 0, or -ENOENT when the
+ * tool is missing, -EIO when a release failed. */
+static int nb_dp_leases_release(const struct nb_dp_network *net, const char *gone)
+{
+    char ns[64], ifname[16], mac[32], ip[64];
+    int r = 0;
+
+    if (access(NB_DP_DHCP_RELEASE, X_OK) < 0)
+        return -ENOENT;
+    snprintf(ns, sizeof(ns), NB_DP_NS_PREFIX "%s", net->id);
+    nb_dp_ns_ifname(net->dhcp_port, ifname);
+    for (const char *l = gone; r == 0 && l && *l; l = strchr(l, '\n') + 1) {
+        const char *argv[] = {"ip", "netns", "exec", ns, NB_DP_DHCP_RELEASE, ifname, ip,
+                              mac, NULL};
+
+        if (sscanf(l, "%31s %63s", mac, ip) != 2)
+            break;
+        r = nb_dp_run(argv, NULL, NULL, false) == 0 ? 0 : -EIO;
+    }
+    return r;
+}
+
 /* Files, then the process: started when missing, restarted when its
- * config changed, SIGHUP when its hosts or options changed. */
+ * config changed, SIGHUP when its hosts or options changed; leases of
+ * ports that are gone released (or, without dhcp_release, dropped with
+ * dnsmasq restarted). */
 static int nb_dp_dhcp_network(struct nb_dp_dhcp *d, const struct nb_dp_network *net)
 {
     char *dir = nb_xasprintf("%s/%s", d->dir, net->id);
     char *conf = NULL, *hosts = NULL, *opts = NULL;
-    int r, rc, rh, ro;
+    struct nb_buf gone = {0};
+    int r, rc, rh, ro, stale = 0;
     pid_t pid;
 
     r = nb_mkdir_p(dir, 0700);
@@ -498,10 +532,14 @@ static int nb_dp_dhcp_network(struct nb_dp_dhcp *d, const struct nb_dp_network *
         nb_dp_dnsmasq_stop(dir);
         pid = 0;
     }
-    if (pid && rh && nb_dp_leases_stale(dir, hosts, false) > 0) {
+    if (pid && rh && (stale = nb_dp_leases_stale(dir, hosts, false, &gone)) > 0 &&
+        nb_dp_leases_release(net, gone.buf) == 0) {
+        nb_info("dataplane: dnsmasq of network %s: %d lease(s) of gone ports released",
+                net->id, stale);
+    } else if (stale > 0) {
         nb_dp_dnsmasq_stop(dir);
         nb_info("dataplane: dnsmasq of network %s: %d lease(s) of gone ports dropped, "
-                "restarting", net->id, nb_dp_leases_stale(dir, hosts, true));
+                "restarting", net->id, nb_dp_leases_stale(dir, hosts, true, NULL));
         pid = 0;
     }
     if (!pid)
@@ -509,6 +547,7 @@ static int nb_dp_dhcp_network(struct nb_dp_dhcp *d, const struct nb_dp_network *
     else if (rh || ro)
         r = kill(pid, SIGHUP) < 0 ? -errno : 0;
 out:
+    nb_buf_free(&gone);
     free(conf);
     free(hosts);
     free(opts);

@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+struct nb_buf;
+
 /* The nftables table name, in the bridge and inet families. */
 #define NB_DP_TABLE "nubis"
 /* Our device prefixes: a device named so in our network namespace is ours,
@@ -77,8 +79,10 @@ int nb_dp_dhcp_apply(struct nb_dp_dhcp *d, const struct nb_dp_state *state);
 void nb_dp_dhcp_tick(struct nb_dp_dhcp *d);
 /* The dnsmasq lease-file text 'leases' without the IPv4 leases whose MAC
  * and address no entry of hosts-file text 'hosts' gives: a new string the
- * caller frees; how many were dropped in *dropped.  Pure. */
-char *nb_dp_leases_prune(const char *leases, const char *hosts, int *dropped);
+ * caller frees; how many were dropped in *dropped, and (when 'gone' is not
+ * NULL) each as "MAC IP\n" appended to it.  Pure. */
+char *nb_dp_leases_prune(const char *leases, const char *hosts, int *dropped,
+                         struct nb_buf *gone);
 /* Writes the three dnsmasq files of 'net' (config, hosts, options) as new
  * strings the caller frees; 'dir' is the network's directory.  Pure: for
  * tests and for nb_dp_dhcp_apply. */
