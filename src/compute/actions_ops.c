@@ -138,17 +138,12 @@ static int nb_op_rescue(struct nb_cmp_task *t)
     const char *image_id = nb_json_str(t->args, "image_id");
     struct nb_virt_guest g;
     json_t *image = NULL;
-    struct nb_ctx ctx;
     char *err = NULL;
     int r = 0;
 
     nb_cmp_guest_of(t->server, t->ctx, &g);
-    if (image_id) {
-        nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
-                       nb_json_str(t->server, "user_id"), t->request_id);
-        if ((r = nb_image_get(&ctx, image_id, &image)) < 0)
-            err = nb_xasprintf("Rescue image %s: %s", image_id, ctx.err_msg);
-    }
+    if (image_id && (r = nb_image_get(t->ctx, image_id, &image)) < 0)
+        err = nb_xasprintf("Rescue image %s: %s", image_id, t->ctx->err_msg);
     if (r == 0)
         r = t->drv->rescue(t->virt, &g, image, &err);
     json_decref(image);
@@ -371,22 +366,19 @@ static int nb_op_snapshot(struct nb_cmp_task *t)
 {
     const char *image_id = nb_json_str(t->args, "image_id");
     const char *fmt = nb_json_str(t->args, "disk_format");
-    struct nb_ctx ctx;
     char *err = NULL;
     int r = image_id ? nb_op_step(t, NB_TASK_PENDING_UPLOAD) : -EINVAL;
 
-    nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
-                   nb_json_str(t->server, "user_id"), t->request_id);
     if (r == 0)
-        r = nb_op_snapshot_write(t, &ctx, image_id, fmt ? fmt : "qcow2", NB_TASK_UPLOADING,
+        r = nb_op_snapshot_write(t, t->ctx, image_id, fmt ? fmt : "qcow2", NB_TASK_UPLOADING,
                                  &err);
     if (r == 0 && json_object_get(t->args, "rotate"))
-        nb_op_rotate(t, &ctx, json_object_get(t->args, "rotate"));
+        nb_op_rotate(t, t->ctx, json_object_get(t->args, "rotate"));
     if (r < 0 && image_id) {
-        ctx.err_status = 0;
-        if (nb_image_delete(&ctx, image_id) < 0)
+        t->ctx->err_status = 0;
+        if (nb_image_delete(t->ctx, image_id) < 0)
             nb_warn("compute: cannot delete image %s of a failed snapshot: %s", image_id,
-                    ctx.err_msg);
+                    t->ctx->err_msg);
     }
     r = nb_op_end(t, r, err, NULL, NULL);
     free(err);

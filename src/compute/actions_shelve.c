@@ -128,29 +128,26 @@ int nb_op_shelve(struct nb_cmp_task *t)
     const char *image_id = nb_json_str(t->args, "image_id");
     const char *fmt = nb_json_str(t->args, "disk_format");
     json_t *set = json_pack("{s:s}", "vm_state", NB_VM_SHELVED_OFFLOADED);
-    struct nb_ctx ctx;
     char *err = NULL;
     int r = image_id ? 0 : -EINVAL;
 
-    nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
-                   nb_json_str(t->server, "user_id"), t->request_id);
     if (r == 0)
         r = t->drv->power_off(t->virt, t->server_id, 60, &err);
     if (r == 0)
         r = nb_op_step(t, NB_TASK_SHELVING_PENDING_UPLOAD);
     if (r == 0)
-        r = nb_op_snapshot_write(t, &ctx, image_id, fmt ? fmt : "qcow2",
+        r = nb_op_snapshot_write(t, t->ctx, image_id, fmt ? fmt : "qcow2",
                                  NB_TASK_SHELVING_UPLOADING, &err);
     if (r < 0 && image_id) {
-        ctx.err_status = 0;
-        nb_image_delete(&ctx, image_id);
+        t->ctx->err_status = 0;
+        nb_image_delete(t->ctx, image_id);
     }
     if (r == 0)
         r = nb_op_step(t, NB_TASK_SHELVING_OFFLOADING);
     if (r == 0)
         r = t->drv->destroy(t->virt, t->server_id, &err);
     if (r == 0)
-        nb_op_ports_bind(t, &ctx, "");
+        nb_op_ports_bind(t, t->ctx, "");
     r = nb_op_end(t, r, err, set, NULL);
     json_decref(set);
     free(err);
@@ -162,34 +159,28 @@ int nb_op_unshelve(struct nb_cmp_task *t)
     const char *image_id = nb_json_str(nb_json_obj(t->server, "request"), "shelved_image_id");
     json_t *image = NULL, *req = NULL, *set = NULL;
     struct nb_virt_guest g;
-    struct nb_ctx ctx;
     char *err = NULL;
     int r = nb_op_step(t, NB_TASK_SPAWNING);
 
-    nb_cmp_ctx_for(&ctx, nb_json_str(t->server, "project_id"),
-                   nb_json_str(t->server, "user_id"), t->request_id);
-    if (r == 0 && (!image_id || nb_image_get(&ctx, image_id, &image) < 0)) {
+    if (r == 0 && (!image_id || nb_image_get(t->ctx, image_id, &image) < 0)) {
         r = -ENOENT;
         err = nb_xasprintf("The shelved image %s of the server is gone.",
                            image_id ? image_id : "(none)");
     }
     nb_cmp_guest_of(t->server, t->ctx, &g);
     g.image = image;
+    if (json_array_size(g.ports))
+        g.plugged = nb_cmp_guest_plugged;
     if (r == 0) {
-        nb_op_ports_bind(t, &ctx, t->host);
-        if (json_array_size(g.ports))
-            r = nb_cmp_wait_plugged(&ctx, t->server_id);
-        if (r < 0)
-            err = nb_xstrdup(ctx.err_msg);
-        else
-            r = t->drv->spawn(t->virt, &g, &err);
+        nb_op_ports_bind(t, t->ctx, t->host);
+        r = t->drv->spawn(t->virt, &g, &err);
     }
     if (r == 0) {
         /* the guest has its disk: the image has served */
-        ctx.err_status = 0;
-        if (nb_image_delete(&ctx, image_id) < 0)
+        t->ctx->err_status = 0;
+        if (nb_image_delete(t->ctx, image_id) < 0)
             nb_warn("compute: cannot delete the shelved image %s: %s", image_id,
-                    ctx.err_msg);
+                    t->ctx->err_msg);
         req = json_deep_copy(json_object_get(t->server, "request"));
         if (!json_is_object(req)) {
             json_decref(req);

@@ -418,14 +418,12 @@ int nb_cmp_wait_plugged(struct nb_ctx *ctx, const char *server_id)
     return r;
 }
 
-/* g.plugged of a build: the driver has made the guest's disks meanwhile. */
-static int nb_build_plugged(const struct nb_virt_guest *g, char **err)
+int nb_cmp_guest_plugged(const struct nb_virt_guest *g, char **err)
 {
-    struct nb_build *b = g->plugged_arg;
     int64_t t0 = nb_mono_us();
-    int r = nb_cmp_wait_plugged(&b->ctx, g->uuid);
+    int r = nb_cmp_wait_plugged(g->ctx, g->uuid);
     if (r < 0)
-        *err = nb_xstrdup(b->ctx.err_msg);
+        *err = nb_xstrdup(g->ctx->err_msg);
     else
         nb_info("compute: the ports of %s are plugged (waited %.3f s)", g->uuid,
                 (double)(nb_mono_us() - t0) / 1e6);
@@ -487,10 +485,8 @@ static int nb_build_run(struct nb_cmp_task *t)
     nb_cmp_guest_of(row, &b.ctx, &g);
     g.image = image;
     g.ports = b.info;
-    if (json_array_size(b.info)) {
-        g.plugged = nb_build_plugged;
-        g.plugged_arg = &b;
-    }
+    if (json_array_size(b.info))
+        g.plugged = nb_cmp_guest_plugged;
     r = t->drv->spawn(t->virt, &g, &err);
     if (r < 0) {
         nb_warn("compute: spawn of %s failed: %s", t->server_id, err ? err : strerror(-r));

@@ -206,6 +206,9 @@ char *nb_cmp_console_tail(const char *log, long lines);
  * bound here: until this host's data plane has applied them ([compute]
  * vif_plugging_timeout); 0, or -ETIMEDOUT with 500 set on ctx. */
 int nb_cmp_wait_plugged(struct nb_ctx *ctx, const char *server_id);
+/* nb_virt_guest.plugged for a guest spawned with ports: the wait above,
+ * as g->ctx (the driver has made the guest's disks meanwhile). */
+int nb_cmp_guest_plugged(const struct nb_virt_guest *g, char **err);
 void nb_cmp_guest_of(const json_t *server, struct nb_ctx *ctx, struct nb_virt_guest *g);
 int nb_cmp_agent_start(const struct nb_module_env *env);
 void nb_cmp_agent_stop(void);

@@ -67,7 +67,6 @@ struct nb_virt_guest {
      * the driver's); 0, or -errno with a new message in *err: the guest
      * must not start. */
     int (*plugged)(const struct nb_virt_guest *g, char **err);
-    void *plugged_arg;              /* for plugged() */
 };
 
 /* What a driver reports by itself (watch): a guest whose power state
