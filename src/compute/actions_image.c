@@ -109,13 +109,9 @@ static void nb_act_snapshot_inherit(const json_t *base, json_t *p)
 {
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(base, "properties"), key, v) {
-        size_t i;
-        for (i = 0; nb_snapshot_skip[i] && strcmp(key, nb_snapshot_skip[i]); i++)
-            ;
-        if (!nb_snapshot_skip[i])
+    json_object_foreach(json_object_get(base, "properties"), key, v)
+        if (!nb_str_in(key, nb_snapshot_skip))
             json_object_set(p, key, v);
-    }
 }
 
 /* The image Nova's create_image makes (compute/utils.py): private, the

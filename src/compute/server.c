@@ -9,14 +9,6 @@
 
 /* ---- Nova's status mapping (nova/api/openstack/common.py) */
 
-static bool nb_in(const char *s, const char *const *set)
-{
-    for (; s && *set; set++)
-        if (strcmp(s, *set) == 0)
-            return true;
-    return false;
-}
-
 static const char *const nb_task_reboot[] = {"rebooting", "reboot_pending",
                                              "reboot_started", NULL};
 static const char *const nb_task_hard[] = {"rebooting_hard", "reboot_pending_hard",
@@ -33,13 +25,13 @@ const char *nb_cmp_status(const char *vm, const char *task)
     if (!vm)
         return "UNKNOWN";
     if (strcmp(vm, NB_VM_ACTIVE) == 0) {
-        if (nb_in(task, nb_task_reboot))
+        if (nb_str_in(task, nb_task_reboot))
             return "REBOOT";
-        if (nb_in(task, nb_task_hard))
+        if (nb_str_in(task, nb_task_hard))
             return "HARD_REBOOT";
-        if (nb_in(task, nb_task_rebuild))
+        if (nb_str_in(task, nb_task_rebuild))
             return "REBUILD";
-        if (nb_in(task, nb_task_resize))
+        if (nb_str_in(task, nb_task_resize))
             return "RESIZE";
         if (task && strcmp(task, "updating_password") == 0)
             return "PASSWORD";
@@ -50,9 +42,9 @@ const char *nb_cmp_status(const char *vm, const char *task)
     if (strcmp(vm, NB_VM_BUILDING) == 0)
         return "BUILD";
     if (strcmp(vm, NB_VM_STOPPED) == 0) {
-        if (nb_in(task, nb_task_resize))
+        if (nb_str_in(task, nb_task_resize))
             return "RESIZE";
-        if (nb_in(task, nb_task_rebuild))
+        if (nb_str_in(task, nb_task_rebuild))
             return "REBUILD";
         return "SHUTOFF";
     }
@@ -66,7 +58,7 @@ const char *nb_cmp_status(const char *vm, const char *task)
     if (strcmp(vm, NB_VM_RESCUED) == 0)
         return "RESCUE";
     if (strcmp(vm, NB_VM_ERROR) == 0)
-        return nb_in(task, nb_task_rebuild) ? "REBUILD" : "ERROR";
+        return nb_str_in(task, nb_task_rebuild) ? "REBUILD" : "ERROR";
     if (strcmp(vm, NB_VM_DELETED) == 0)
         return "DELETED";
     if (strcmp(vm, NB_VM_SOFT_DELETED) == 0)
@@ -252,10 +244,10 @@ int nb_cmp_check_state(struct nb_ctx *ctx, const json_t *server,
     const char *task = nb_json_str(server, "task_state");
     const char *id = nb_json_str(server, "id");
 
-    if (!nb_in(vm, vm_states))
+    if (!nb_str_in(vm, vm_states))
         return nb_err_set(ctx, 409, "Cannot '%s' instance %s while it is in "
                           "vm_state %s", action, id, vm ? vm : "None");
-    if (task_states && !nb_in(task ? task : "none", task_states))
+    if (task_states && !nb_str_in(task ? task : "none", task_states))
         return nb_err_set(ctx, 409, "Cannot '%s' instance %s while it is in "
                           "task_state %s", action, id, task ? task : "None");
     return 0;

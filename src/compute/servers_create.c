@@ -633,20 +633,13 @@ static const char *const nb_cmp_image_core[] = {
     "file", "schema", "direct_url", "locations", "os_hidden", "stores", NULL,
 };
 
-static bool nb_cmp_image_is_core(const char *key)
-{
-    for (size_t i = 0; nb_cmp_image_core[i]; i++)
-        if (!strcmp(key, nb_cmp_image_core[i]))
-            return true;
-    return false;
-}
 
 json_t *nb_cmp_image_props(const json_t *image)
 {
     json_t *props = json_object(), *v;
     const char *key;
     json_object_foreach((json_t *)image, key, v)
-        if (!nb_cmp_image_is_core(key))
+        if (!nb_str_in(key, nb_cmp_image_core))
             json_object_set(props, key, v);
     return json_pack("{s:O?,s:O?,s:I,s:I,s:O?,s:O?,s:O?,s:o}",
                      "id", json_object_get(image, "id"),

@@ -14,14 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool nb_in_list(const char *s, const char *const *set)
-{
-    for (; *set; set++)
-        if (strcmp(s, *set) == 0)
-            return true;
-    return false;
-}
-
 /* ---- status -> (vm_state, task_state), Nova's task_and_vm_state_from_status */
 
 static const char *const nb_vm_states[] = {
@@ -225,7 +217,7 @@ static int nb_list_sort(struct nb_list *l)
                 known = true;
                 col = nb_sort_keys[j].admin && !l->admin ? NULL : nb_sort_keys[j].col;
             }
-        if (!known && nb_in_list(k, nb_sort_ignored) && l->mv < NB_MV(2, 75))
+        if (!known && nb_str_in(k, nb_sort_ignored) && l->mv < NB_MV(2, 75))
             continue;
         if (!known) {
             r = nb_err_set(l->ctx, 400, "Invalid input for query parameters sort_key. "
@@ -260,8 +252,8 @@ static bool nb_member_opt(int mv, const char *k)
                                        NULL};
     static const char *const tags[] = {"tags", "tags-any", "not-tags", "not-tags-any",
                                        NULL};
-    return nb_in_list(k, base) || (mv >= NB_MV(2, 5) && strcmp(k, "ip6") == 0) ||
-           (mv >= NB_MV(2, 26) && nb_in_list(k, tags)) ||
+    return nb_str_in(k, base) || (mv >= NB_MV(2, 5) && strcmp(k, "ip6") == 0) ||
+           (mv >= NB_MV(2, 26) && nb_str_in(k, tags)) ||
            (mv >= NB_MV(2, 66) && strcmp(k, "changes-before") == 0) ||
            (mv >= NB_MV(2, 73) && strcmp(k, "locked") == 0);
 }
@@ -279,7 +271,7 @@ static bool nb_schema_opt(int mv, const char *k)
         "ip", "ip6", "created_at", "limit", "marker", "block_device_mapping", "services",
         "metadata", "system_metadata", "info_cache", "security_groups", "pci_devices",
         NULL};
-    return nb_in_list(k, known) || nb_member_opt(mv, k);
+    return nb_str_in(k, known) || nb_member_opt(mv, k);
 }
 
 static const char *const nb_joined_opts[] = {
@@ -328,7 +320,7 @@ static int nb_list_parse(struct nb_list *l, bool *empty)
     int r = 0, hs, hb;
 
     json_object_foreach(l->q, k, v) {
-        if (k[0] == '_' || nb_in_list(k, nb_joined_opts)) {
+        if (k[0] == '_' || nb_str_in(k, nb_joined_opts)) {
             r = nb_err_set(ctx, 400, "Invalid filter field: %s.", k);
             goto out;
         }

@@ -14,14 +14,6 @@
 static const char *const nb_progress_statuses[] = {
     "ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING", NULL};
 
-static bool nb_in(const char *s, const char *const *set)
-{
-    for (; *set; set++)
-        if (strcmp(s, *set) == 0)
-            return true;
-    return false;
-}
-
 static json_t *nb_bookmark(struct nb_req *req, const char *coll, const char *id)
 {
     char *book = nb_xasprintf("%s/compute/%s/%s", nb_req_base_url(req), coll, id);
@@ -335,7 +327,7 @@ json_t *nb_cmp_server_view_as(struct nb_req *req, struct nb_tx *tx, const json_t
     if ((strcmp(status, "ERROR") == 0 || strcmp(status, "DELETED") == 0) &&
         json_is_object(fault))
         json_object_set_new(s, "fault", nb_view_fault(req, fault));
-    if (nb_in(status, nb_progress_statuses))
+    if (nb_str_in(status, nb_progress_statuses))
         json_object_set_new(s, "progress",
                             json_integer(json_integer_value(json_object_get(server, "progress"))));
 

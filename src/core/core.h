@@ -70,7 +70,9 @@ int nb_b64url_decode(const char *s, unsigned char **out, size_t *n);
 void nb_hex_encode(const void *data, size_t n, char *out); /* 2n+1 bytes */
 int nb_hex_decode(const char *s, unsigned char *out, size_t n);
 
-bool nb_str_is_true(const char *s);              /* "1", "true", "yes", "on" */
+bool nb_str_is_true(const char *s);
+/* Whether 's' (NULL: never) is one of 'set', a NULL-ended list. */
+bool nb_str_in(const char *s, const char *const *set);              /* "1", "true", "yes", "on" */
 /* Strict boolean parse of a query value: 0, or -EINVAL if not a boolean. */
 int nb_str_to_bool(const char *s, bool *out);
 int nb_str_to_long(const char *s, long *out);    /* whole string, base 10 */

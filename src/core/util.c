@@ -282,6 +282,14 @@ int nb_hex_decode(const char *s, unsigned char *out, size_t n)
     return 0;
 }
 
+bool nb_str_in(const char *s, const char *const *set)
+{
+    for (; s && *set; set++)
+        if (strcmp(s, *set) == 0)
+            return true;
+    return false;
+}
+
 bool nb_str_is_true(const char *s)
 {
     bool b = false;

@@ -97,14 +97,6 @@ static const char nb_cfg_defaults[] =
 
 #define NB_CFG_INVALID "Invalid domain specific configuration: "
 
-static bool nb_in(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
-}
-
 static const char *const *nb_cfg_whitelist(const char *group)
 {
     return strcmp(group, "identity") == 0 ? nb_cfg_identity
@@ -114,7 +106,7 @@ static const char *const *nb_cfg_whitelist(const char *group)
 
 static bool nb_cfg_sensitive(const char *group, const char *option)
 {
-    return strcmp(group, "ldap") == 0 && nb_in(nb_cfg_ldap_sensitive, option);
+    return strcmp(group, "ldap") == 0 && nb_str_in(option, nb_cfg_ldap_sensitive);
 }
 
 /* _assert_valid_group_and_option: 403 for what Keystone does not support. */
@@ -127,7 +119,7 @@ static int nb_cfg_check(struct nb_ctx *ctx, const char *group, const char *optio
     if (!white)
         return nb_err_set(ctx, 403, NB_CFG_INVALID "Group %s is not supported for domain "
                                     "specific configurations.", group);
-    if (option && !nb_in(white, option) && !nb_cfg_sensitive(group, option))
+    if (option && !nb_str_in(option, white) && !nb_cfg_sensitive(group, option))
         return nb_err_set(ctx, 403, NB_CFG_INVALID "Option %s in group %s is not "
                                     "supported for domain specific configurations.",
                           option, group);
@@ -511,7 +503,7 @@ int nb_id_domain_config_default(struct nb_req *req)
     int r = nb_cfg_check(ctx, group, option);
     if (r < 0)
         return r;
-    if (option && !nb_in(nb_cfg_whitelist(group), option))
+    if (option && !nb_str_in(option, nb_cfg_whitelist(group)))
         return nb_req_err(req, 403, NB_CFG_INVALID "Reading the default for option %s in "
                                     "group %s is not supported.", option, group);
     all = json_loads(nb_cfg_defaults, 0, NULL);

@@ -349,6 +349,19 @@ static void test_str_to_bool_accepts_usual_spellings_only(void **state)
     assert_false(nb_str_is_true("2"));
 }
 
+static void test_str_in_a_null_ended_set(void **state)
+{
+    static const char *const set[] = {"a", "bc", NULL};
+    static const char *const none[] = {NULL};
+    (void)state;
+    assert_true(nb_str_in("a", set));
+    assert_true(nb_str_in("bc", set));
+    assert_false(nb_str_in("b", set));
+    assert_false(nb_str_in("", set));
+    assert_false(nb_str_in(NULL, set));
+    assert_false(nb_str_in("a", none));
+}
+
 static void test_str_to_long_whole_string_only(void **state)
 {
     long v = 0;
@@ -499,6 +512,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_url_decode_keeps_invalid_escapes_literal),
         cmocka_unit_test(test_url_decode_stops_at_given_length),
         cmocka_unit_test(test_str_to_bool_accepts_usual_spellings_only),
+        cmocka_unit_test(test_str_in_a_null_ended_set),
         cmocka_unit_test(test_str_to_long_whole_string_only),
         cmocka_unit_test(test_buf_grows_and_steals),
         cmocka_unit_test(test_uuid_forms),
